@@ -1,0 +1,32 @@
+/* cmd.h - the subcommands (one file each) and the helpers they share for loading a lab file.
+ * Each handler parses its own options, calls the rooms below it, prints, and returns the exit code. */
+#ifndef NSTOPO_CMD_H
+#define NSTOPO_CMD_H
+
+#include <stdbool.h>
+
+#include "topo.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary; /* one line for `nstopo help` */
+	const char *usage;   /* the synopsis and options, for `nstopo help NAME` */
+};
+
+extern const struct command commands[];
+const struct command *command_find(const char *name);
+/* Prints the usage of cmd to stderr and returns NST_EXIT_INPUT. */
+int command_usage_error(const struct command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Handles -h/--help: prints the usage to stdout. */
+void command_print_usage(const struct command *cmd);
+
+int cmd_validate(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+
+/* Loads and validates a topology file, printing every input error. Returns the lab, or NULL
+ * after printing (the caller exits NST_EXIT_INPUT). */
+struct topo_lab *cmd_load_lab(const char *path);
+
+#endif

@@ -1,0 +1,108 @@
+/* cmd_graph.c - `nstopo graph FILE`: the lab as Graphviz DOT (nodes, links, interface names and
+ * addresses), for `nstopo graph lab.yaml | dot -Tsvg > lab.svg`. */
+#include "cmd.h"
+#include "err.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Writes s as the inside of a DOT double-quoted string. */
+static void dot_escape(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
+static void print_addrs(FILE *out, const struct topo_iface *iface)
+{
+	char buf[CIDR_STR_MAX];
+	for (size_t a = 0; a < iface->n_addrs; a++) {
+		fputs("\\n", out);
+		dot_escape(out, cidr_format(&iface->addrs[a].c, buf, sizeof(buf)));
+	}
+}
+
+static void print_node(FILE *out, const struct topo_node *node)
+{
+	static const char *const shapes[] = {
+		[NODE_HOST] = "box", [NODE_ROUTER] = "oval", [NODE_BRIDGE] = "diamond",
+		[NODE_FRR] = "oval", [NODE_BIRD] = "oval",   [NODE_ROOT] = "house",
+	};
+	fputs("  \"", out);
+	dot_escape(out, node->name);
+	fprintf(out, "\" [shape=%s, label=\"", shapes[node->kind]);
+	dot_escape(out, node->name);
+	if (node->kind != NODE_ROOT && node->kind != NODE_HOST)
+		fprintf(out, "\\n(%s)", topo_node_kind_name(node->kind));
+	/* Addresses not shown on a link: loopback and the bridge's own. */
+	for (size_t i = 0; i < node->n_ifaces; i++) {
+		const struct topo_iface *iface = &node->ifaces[i];
+		if (iface->link >= 0 || !iface->n_addrs)
+			continue;
+		fputs("\\n", out);
+		dot_escape(out, iface->name);
+		fputc(':', out);
+		print_addrs(out, iface);
+	}
+	fputs("\"];\n", out);
+}
+
+static void print_end_label(FILE *out, const char *attr, const struct topo_lab *lab,
+			    const struct topo_end *e)
+{
+	const struct topo_iface *iface = topo_end_iface(lab, e);
+	fprintf(out, "%s=\"", attr);
+	dot_escape(out, iface->name);
+	print_addrs(out, iface);
+	fputc('"', out);
+}
+
+int cmd_graph(int argc, char **argv)
+{
+	const struct command *self = command_find("graph");
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			command_print_usage(self);
+			return NST_EXIT_OK;
+		}
+		return command_usage_error(self, "unknown option");
+	}
+	if (argc - optind != 1)
+		return command_usage_error(self, "expected one topology file");
+	struct topo_lab *lab = cmd_load_lab(argv[optind]);
+	if (!lab)
+		return NST_EXIT_INPUT;
+	FILE *out = stdout;
+	fputs("graph \"", out);
+	dot_escape(out, lab->name);
+	fputs("\" {\n  graph [overlap=false, fontname=\"sans-serif\"];\n"
+	      "  node [fontname=\"sans-serif\", fontsize=11];\n"
+	      "  edge [fontname=\"sans-serif\", fontsize=9];\n",
+	      out);
+	for (size_t i = 0; i < lab->n_nodes; i++)
+		print_node(out, lab->nodes[i]);
+	for (size_t i = 0; i < lab->n_links; i++) {
+		const struct topo_link *l = &lab->links[i];
+		fputs("  \"", out);
+		dot_escape(out, topo_end_node(lab, &l->end[0])->name);
+		fputs("\" -- \"", out);
+		dot_escape(out, topo_end_node(lab, &l->end[1])->name);
+		fputs("\" [", out);
+		print_end_label(out, "taillabel", lab, &l->end[0]);
+		fputs(", ", out);
+		print_end_label(out, "headlabel", lab, &l->end[1]);
+		if (l->has & LINK_HAS_MTU)
+			fprintf(out, ", label=\"mtu %u\"", l->mtu);
+		fputs("];\n", out);
+	}
+	fputs("}\n", out);
+	topo_lab_free(lab);
+	return fflush(out) == 0 ? NST_EXIT_OK : NST_EXIT_SYSTEM;
+}

@@ -1,0 +1,144 @@
+/* err.c - error object and input diagnostics; see err.h. */
+#include "err.h"
+#include "arena.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int err_vset(struct nst_err *err, int code, int status, const char *fmt, va_list ap)
+{
+	err->code = code;
+	err->status = status;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return -1;
+}
+
+int nst_err_set(struct nst_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, code, NST_EXIT_SYSTEM, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int nst_err_input(struct nst_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, 0, NST_EXIT_INPUT, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int nst_err_wrap(struct nst_err *err, const char *fmt, ...)
+{
+	char inner[sizeof(err->msg)];
+	memcpy(inner, err->msg, sizeof(inner));
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	/* Truncation keeps the outer context; the inner message is what gets cut. */
+	if (n >= 0 && (size_t)n < sizeof(err->msg) - 2) {
+		size_t used = (size_t)n;
+		memcpy(err->msg + used, ": ", 2);
+		used += 2;
+		size_t room = sizeof(err->msg) - used - 1, len = strnlen(inner, room);
+		memcpy(err->msg + used, inner, len);
+		err->msg[used + len] = '\0';
+	}
+	if (!err->status)
+		err->status = NST_EXIT_SYSTEM;
+	return -1;
+}
+
+void nst_err_obj(struct nst_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->obj, sizeof(err->obj), fmt, ap);
+	va_end(ap);
+}
+
+void nst_err_clear(struct nst_err *err)
+{
+	memset(err, 0, sizeof(*err));
+}
+
+void nst_err_print(FILE *out, const struct nst_err *err)
+{
+	fputs("nstopo: ", out);
+	if (err->obj[0])
+		fprintf(out, "%s: ", err->obj);
+	fputs(err->msg[0] ? err->msg : "failed", out);
+	if (err->code)
+		fprintf(out, ": %s", strerror(err->code));
+	fputc('\n', out);
+	if (err->extack[0])
+		fprintf(out, "  kernel: %s\n", err->extack);
+	if (err->loc.line)
+		fprintf(out, "  (from %s:%u:%u)\n", err->loc.file, err->loc.line, err->loc.col);
+}
+
+void diags_add(struct diags *d, struct srcloc loc, const char *fmt, ...)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 8;
+		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *msg = xmalloc((size_t)len + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	d->v[d->n++] = (struct diag){ .loc = loc, .msg = msg };
+}
+
+static int diag_cmp(const void *pa, const void *pb)
+{
+	const struct diag *a = pa, *b = pb;
+	if (a->loc.line != b->loc.line)
+		return a->loc.line < b->loc.line ? -1 : 1;
+	if (a->loc.col != b->loc.col)
+		return a->loc.col < b->loc.col ? -1 : 1;
+	return strcmp(a->msg, b->msg);
+}
+
+void diags_sort(struct diags *d)
+{
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
+	/* The same message at the same place (an alias walked twice) is said once. */
+	size_t w = 0;
+	for (size_t r = 0; r < d->n; r++) {
+		if (w && diag_cmp(&d->v[w - 1], &d->v[r]) == 0) {
+			free(d->v[r].msg);
+			continue;
+		}
+		d->v[w++] = d->v[r];
+	}
+	d->n = w;
+}
+
+void diags_print(FILE *out, const struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(out, "%s:%u:%u: error: %s\n", d->v[i].loc.file ? d->v[i].loc.file : "-",
+			d->v[i].loc.line, d->v[i].loc.col, d->v[i].msg);
+}
+
+void diags_free(struct diags *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i].msg);
+	free(d->v);
+	d->v = NULL;
+	d->n = d->cap = 0;
+}

@@ -1,0 +1,97 @@
+/* main.c - the subcommand table, `help` and `--version`; everything else is in cmd_*.c. */
+#include "cmd.h"
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef NSTOPO_VERSION
+#define NSTOPO_VERSION "0.0.0"
+#endif
+
+static int cmd_help(int argc, char **argv);
+
+const struct command commands[] = {
+	{ "validate", cmd_validate, "check a topology file; prints nothing when it is valid",
+	  "nstopo validate FILE\n" },
+	{ "graph", cmd_graph, "print the lab as a Graphviz DOT graph",
+	  "nstopo graph FILE\n"
+	  "  draw it with: nstopo graph FILE | dot -Tsvg > lab.svg\n" },
+	{ "help", cmd_help, "show the commands, or one command's usage", "nstopo help [COMMAND]\n" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct command *command_find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void command_print_usage(const struct command *cmd)
+{
+	printf("usage: %s", cmd->usage);
+}
+
+int command_usage_error(const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "nstopo %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s", cmd->usage);
+	return NST_EXIT_INPUT;
+}
+
+static void print_overview(FILE *out)
+{
+	fputs("usage: nstopo COMMAND [ARGS...]\n"
+	      "       nstopo help COMMAND | --help | --version\n\n"
+	      "Network labs of Linux namespaces, from a YAML topology file.\n\ncommands:\n",
+	      out);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-9s %s\n", c->name, c->summary);
+	fputs("\nexit status: 0 done, 1 differs or a check failed, 2 bad input or usage,\n"
+	      "3 the system refused. See nstopo(1).\n",
+	      out);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_overview(stdout);
+		return NST_EXIT_OK;
+	}
+	const struct command *c = command_find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "nstopo help: no command '%s'\n", argv[1]);
+		return NST_EXIT_INPUT;
+	}
+	printf("nstopo %s: %s\n\nusage: %s", c->name, c->summary, c->usage);
+	return NST_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_overview(stderr);
+		return NST_EXIT_INPUT;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_overview(stdout);
+		return NST_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("nstopo %s\n", NSTOPO_VERSION);
+		return NST_EXIT_OK;
+	}
+	const struct command *c = command_find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "nstopo: unknown command '%s' (see nstopo --help)\n", argv[1]);
+		return NST_EXIT_INPUT;
+	}
+	return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,241 @@
+/* topo.c - lab model construction, lookups and address helpers; see topo.h. */
+#include "topo.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct topo_lab *topo_lab_new(void)
+{
+	struct topo_lab *lab = xcalloc(1, sizeof(*lab));
+	lab->prefix = "";
+	return lab;
+}
+
+void topo_lab_free(struct topo_lab *lab)
+{
+	if (!lab)
+		return;
+	for (size_t i = 0; i < lab->n_nodes; i++)
+		strmap_free(&lab->nodes[i]->iface_index);
+	strmap_free(&lab->node_index);
+	arena_free(&lab->arena);
+	free(lab);
+}
+
+ptrdiff_t topo_node_index(const struct topo_lab *lab, const char *name)
+{
+	uintptr_t v = (uintptr_t)strmap_get(&lab->node_index, name);
+	return v ? (ptrdiff_t)v - 1 : -1;
+}
+
+struct topo_node *topo_node_find(const struct topo_lab *lab, const char *name)
+{
+	ptrdiff_t i = topo_node_index(lab, name);
+	return i < 0 ? NULL : lab->nodes[i];
+}
+
+struct topo_node *topo_node_add(struct topo_lab *lab, const char *name, struct srcloc loc)
+{
+	struct topo_node *node = topo_node_find(lab, name);
+	if (node)
+		return node;
+	node = arena_alloc(&lab->arena, sizeof(*node));
+	node->name = arena_strdup(&lab->arena, name);
+	node->kind = strcmp(name, TOPO_HOST_NODE) == 0 ? NODE_ROOT : NODE_HOST;
+	node->loc = loc;
+	*ARENA_PUSH(&lab->arena, lab->nodes, lab->n_nodes, lab->cap_nodes) = node;
+	strmap_put(&lab->node_index, node->name, (void *)(uintptr_t)lab->n_nodes);
+	return node;
+}
+
+struct topo_iface *topo_iface_find(const struct topo_node *node, const char *name)
+{
+	uintptr_t v = (uintptr_t)strmap_get(&node->iface_index, name);
+	return v ? &node->ifaces[v - 1] : NULL;
+}
+
+struct topo_iface *topo_iface_add(struct topo_lab *lab, struct topo_node *node, const char *name,
+				  struct srcloc loc)
+{
+	struct topo_iface *iface = topo_iface_find(node, name);
+	if (iface)
+		return iface;
+	/* The map keys point into the array, which may move: rebuild them after a move. */
+	struct topo_iface *before = node->ifaces;
+	iface = ARENA_PUSH(&lab->arena, node->ifaces, node->n_ifaces, node->cap_ifaces);
+	snprintf(iface->name, sizeof(iface->name), "%s", name);
+	iface->link = -1;
+	iface->loc = loc;
+	if (before != node->ifaces) {
+		strmap_free(&node->iface_index);
+		for (size_t i = 0; i + 1 < node->n_ifaces; i++)
+			strmap_put(&node->iface_index, node->ifaces[i].name, (void *)(uintptr_t)(i + 1));
+	}
+	strmap_put(&node->iface_index, iface->name, (void *)(uintptr_t)node->n_ifaces);
+	return iface;
+}
+
+struct topo_addr *topo_addr_add(struct topo_lab *lab, struct topo_iface *iface, const struct cidr *c,
+				struct srcloc loc)
+{
+	struct topo_addr *a = ARENA_PUSH(&lab->arena, iface->addrs, iface->n_addrs, iface->cap_addrs);
+	a->c = *c;
+	a->loc = loc;
+	return a;
+}
+
+const char *topo_node_netns(struct topo_lab *lab, const struct topo_node *node)
+{
+	if (node->kind == NODE_ROOT)
+		return NULL;
+	if (node->netns)
+		return node->netns;
+	/* Cached on first use: plan and apply ask for it per object. */
+	((struct topo_node *)node)->netns = arena_printf(&lab->arena, "%s%s", lab->prefix, node->name);
+	return node->netns;
+}
+
+static const char *const kind_names[] = {
+	[NODE_HOST] = "host", [NODE_ROUTER] = "router", [NODE_BRIDGE] = "bridge",
+	[NODE_FRR] = "frr",   [NODE_BIRD] = "bird",     [NODE_ROOT] = "host-namespace",
+};
+
+const char *topo_node_kind_name(enum node_kind kind)
+{
+	return kind_names[kind];
+}
+
+bool topo_node_kind_parse(const char *s, enum node_kind *kind)
+{
+	for (enum node_kind k = NODE_HOST; k < NODE_ROOT; k++)
+		if (strcmp(s, kind_names[k]) == 0) {
+			*kind = k;
+			return true;
+		}
+	return false;
+}
+
+bool topo_node_is_router(const struct topo_node *node)
+{
+	return node->kind == NODE_ROUTER || node->kind == NODE_FRR || node->kind == NODE_BIRD;
+}
+
+struct topo_node *topo_end_node(const struct topo_lab *lab, const struct topo_end *end)
+{
+	return lab->nodes[end->node];
+}
+
+struct topo_iface *topo_end_iface(const struct topo_lab *lab, const struct topo_end *end)
+{
+	return &lab->nodes[end->node]->ifaces[end->iface];
+}
+
+const struct topo_end *topo_link_peer(const struct topo_lab *lab, const struct topo_node *node,
+				      const struct topo_iface *iface)
+{
+	if (iface->link < 0)
+		return NULL;
+	const struct topo_link *l = &lab->links[iface->link];
+	const struct topo_end *e0 = &l->end[0];
+	bool is_e0 = lab->nodes[e0->node] == node && &node->ifaces[e0->iface] == iface;
+	return is_e0 ? &l->end[1] : &l->end[0];
+}
+
+bool addr_parse(const char *s, uint8_t *family, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, s, out) == 1) {
+		*family = AF_INET;
+		return true;
+	}
+	if (strchr(s, ':') && inet_pton(AF_INET6, s, out) == 1) {
+		*family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+bool cidr_parse(const char *s, struct cidr *c, bool need_prefix)
+{
+	char buf[CIDR_STR_MAX];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	if (alen == 0 || alen >= sizeof(buf))
+		return false;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	memset(c, 0, sizeof(*c));
+	if (!addr_parse(buf, &c->family, c->a))
+		return false;
+	unsigned max = c->family == AF_INET ? 32 : 128;
+	if (!slash) {
+		if (need_prefix)
+			return false;
+		c->plen = (uint8_t)max;
+		return true;
+	}
+	const char *p = slash + 1;
+	if (!*p || strlen(p) > 3)
+		return false;
+	unsigned v = 0;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v > max || (slash[1] == '0' && slash[2]))
+		return false;
+	c->plen = (uint8_t)v;
+	return true;
+}
+
+char *addr_format(uint8_t family, const uint8_t a[16], char *buf, size_t len)
+{
+	if (!inet_ntop(family, a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+char *cidr_format(const struct cidr *c, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	snprintf(buf, len, "%s/%u", addr_format(c->family, c->a, a, sizeof(a)), c->plen);
+	return buf;
+}
+
+bool cidr_contains(const struct cidr *net, uint8_t family, const uint8_t a[16])
+{
+	if (net->family != family)
+		return false;
+	unsigned full = net->plen / 8, rest = net->plen % 8;
+	if (memcmp(net->a, a, full) != 0)
+		return false;
+	if (!rest)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (net->a[full] & mask) == (a[full] & mask);
+}
+
+bool cidr_equal(const struct cidr *a, const struct cidr *b)
+{
+	return a->family == b->family && a->plen == b->plen && memcmp(a->a, b->a, 16) == 0;
+}
+
+void cidr_network(const struct cidr *c, struct cidr *net)
+{
+	*net = *c;
+	unsigned full = c->plen / 8, rest = c->plen % 8;
+	if (full < 16) {
+		if (rest)
+			net->a[full] &= (uint8_t)(0xff << (8 - rest));
+		memset(net->a + full + (rest ? 1 : 0), 0, 16 - full - (rest ? 1 : 0));
+	}
+}
+
+bool addr_is_link_local6(const uint8_t a[16])
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}

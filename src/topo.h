@@ -1,0 +1,258 @@
+/* topo.h - the lab model: nodes, interfaces, links, addresses, routes, sysctls, NAT, files,
+ * programs and checks. load_yaml fills it from a file, observe from the kernel; plan compares two. */
+#ifndef NSTOPO_TOPO_H
+#define NSTOPO_TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "err.h"
+#include "strmap.h"
+
+enum {
+	TOPO_LAB_NAME_MAX = 32,
+	TOPO_NODE_NAME_MAX = 63,
+	TOPO_NETNS_NAME_MAX = 200,
+	TOPO_IFNAME_MAX = 15,
+	/* Route protocol number nstopo's routes carry (contrib/rt_protos.d/nstopo.conf). */
+	TOPO_RTPROT = 77,
+	/* iface->link of an end whose link had errors: not reported again as "on no link". */
+	TOPO_LINK_BROKEN = -2,
+};
+
+#define TOPO_HOST_NODE "host" /* the machine's own (root) namespace */
+#define TOPO_BRIDGE_DEV "br0"  /* the bridge device inside a bridge node */
+
+enum node_kind { NODE_HOST, NODE_ROUTER, NODE_BRIDGE, NODE_FRR, NODE_BIRD, NODE_ROOT };
+
+/* An address with its prefix length; host bits are kept (interface addresses). */
+struct cidr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t plen;
+	uint8_t a[16];
+};
+
+struct topo_addr {
+	struct cidr c;
+	struct srcloc loc;
+};
+
+enum { IFACE_HAS_MTU = 1u << 0, IFACE_HAS_MAC = 1u << 1 };
+
+struct topo_iface {
+	char name[TOPO_IFNAME_MAX + 1];
+	unsigned has;
+	uint32_t mtu;
+	uint8_t mac[6];
+	struct topo_addr *addrs;
+	size_t n_addrs, cap_addrs;
+	int32_t link; /* index in lab->links; -1 on none (lo, br0); TOPO_LINK_BROKEN: a bad link */
+	struct srcloc loc;
+	/* Filled by observe only. */
+	int ifindex;
+	int peer_ifindex;    /* veth: the peer's ifindex in its own namespace */
+	char *peer;          /* veth: "NODE:IF" of the peer, from the ownership marker */
+	char master[TOPO_IFNAME_MAX + 1];
+	bool up;
+	bool foreign;        /* present but without this lab's marker */
+};
+
+struct topo_end {
+	uint32_t node;  /* index in lab->nodes */
+	uint32_t iface; /* index in that node's ifaces */
+	struct srcloc loc;
+};
+
+enum { LINK_HAS_MTU = 1u << 0 };
+
+struct topo_link {
+	struct topo_end end[2];
+	unsigned has;
+	uint32_t mtu;
+	struct srcloc loc;
+};
+
+enum { ROUTE_HAS_VIA = 1u << 0, ROUTE_HAS_DEV = 1u << 1, ROUTE_HAS_METRIC = 1u << 2 };
+
+struct topo_route {
+	struct cidr to; /* plen 0 for default */
+	uint8_t via[16];
+	char dev[TOPO_IFNAME_MAX + 1];
+	uint32_t metric;
+	unsigned has;
+	struct srcloc loc;
+};
+
+struct topo_sysctl {
+	char *key;   /* dotted, "net.ipv4.ip_forward" */
+	char *value;
+	struct srcloc loc;
+};
+
+enum nat_kind { NAT_MASQUERADE, NAT_SNAT, NAT_DNAT };
+enum {
+	NAT_HAS_IN = 1u << 0,
+	NAT_HAS_OUT = 1u << 1,
+	NAT_HAS_FROM = 1u << 2,
+	NAT_HAS_TO = 1u << 3,
+	NAT_HAS_PROTO = 1u << 4,
+	NAT_HAS_PORT = 1u << 5,
+	NAT_HAS_TO_PORT = 1u << 6,
+};
+
+struct topo_nat {
+	enum nat_kind kind;
+	unsigned has;
+	char in[TOPO_IFNAME_MAX + 1], out[TOPO_IFNAME_MAX + 1];
+	struct cidr from;
+	uint8_t family; /* AF_INET or AF_INET6: from `to`, `from`, or the default AF_INET */
+	uint8_t to[16];
+	uint8_t proto;  /* IPPROTO_TCP / IPPROTO_UDP */
+	uint16_t port, to_port;
+	char *text;     /* canonical one-line form, as printed and kept as the rule's userdata */
+	struct srcloc loc;
+};
+
+enum file_kind { FILE_INLINE, FILE_FROM, FILE_DIR };
+enum { FILE_HAS_OWNER = 1u << 0, FILE_HAS_MODE = 1u << 1 };
+
+struct topo_file {
+	char *path; /* absolute path inside the node */
+	enum file_kind kind;
+	char *content; /* FILE_INLINE */
+	size_t len;
+	char *from;    /* FILE_FROM: resolved against the topology file's directory */
+	bool from_dir; /* FILE_FROM naming a directory */
+	char *owner;
+	uint32_t mode;
+	unsigned has;
+	struct srcloc loc;
+};
+
+struct topo_exec {
+	char **argv; /* NULL-terminated */
+	size_t argc;
+	bool background;
+	struct srcloc loc;
+};
+
+enum { NODE_HAS_KIND = 1u << 0, NODE_HAS_HOSTNAME = 1u << 1, NODE_HAS_CONFIG = 1u << 2 };
+
+struct topo_node {
+	char *name;
+	enum node_kind kind;
+	unsigned has;
+	char *hostname;
+	struct topo_iface *ifaces;
+	size_t n_ifaces, cap_ifaces;
+	struct topo_route *routes;
+	size_t n_routes, cap_routes;
+	struct topo_sysctl *sysctls;
+	size_t n_sysctls, cap_sysctls;
+	struct topo_nat *nat;
+	size_t n_nat, cap_nat;
+	bool has_nat; /* `nat:` given (an empty list still means an empty table) */
+	struct topo_file *files;
+	size_t n_files, cap_files;
+	struct topo_exec *execs;
+	size_t n_execs, cap_execs;
+	char **daemons;
+	size_t n_daemons, cap_daemons;
+	char *config;
+	struct srcloc loc, kind_loc, config_loc, daemons_loc;
+	struct strmap iface_index; /* name -> iface index + 1 */
+	/* Filled by observe only. */
+	char *netns;          /* the namespace's name under /run/netns */
+	bool foreign;         /* a namespace by that name that is not this lab's */
+	char *foreign_owner;  /* its marker, when it has one */
+};
+
+enum check_kind { CHECK_PING, CHECK_TCP, CHECK_ROUTE, CHECK_EXEC };
+enum { CHECK_HAS_VIA = 1u << 0, CHECK_HAS_DEV = 1u << 1 };
+
+struct topo_check {
+	enum check_kind kind;
+	unsigned has;
+	char *name;
+	char *node;   /* ping/tcp: from; route/exec: node */
+	char *to;     /* ping/tcp: an address or a node name */
+	uint16_t port;
+	struct cidr route_to;
+	uint8_t via[16];
+	char dev[TOPO_IFNAME_MAX + 1];
+	char **argv;  /* exec */
+	size_t argc;
+	bool expect_fail;
+	uint32_t within_ms;
+	char *output;
+	char *output_regex;
+	struct srcloc loc, node_loc, to_loc;
+};
+
+enum { UPLINK_HAS_MASQUERADE = 1u << 0, UPLINK_HAS_FORWARDING = 1u << 1 };
+
+struct topo_uplink {
+	char *host_interface;
+	bool masquerade;
+	bool forwarding;
+	unsigned has;
+	struct srcloc loc;
+};
+
+struct topo_lab {
+	struct arena arena; /* owns every string and array below */
+	char *name;
+	char *prefix; /* "" when none */
+	char *file;   /* the topology file as given, NULL when observed */
+	char *dir;    /* its directory, for `from:` paths */
+	struct topo_node **nodes; /* stable pointers; the index is the node's id */
+	size_t n_nodes, cap_nodes;
+	struct topo_link *links;
+	size_t n_links, cap_links;
+	struct topo_check *checks;
+	size_t n_checks, cap_checks;
+	bool has_tests;
+	struct topo_uplink *uplink; /* NULL when absent */
+	struct strmap node_index;   /* name -> index + 1 */
+	struct srcloc loc, name_loc, prefix_loc, nodes_loc, tests_loc;
+};
+
+struct topo_lab *topo_lab_new(void);
+void topo_lab_free(struct topo_lab *lab);
+
+/* Adding a name twice returns the existing node. */
+struct topo_node *topo_node_add(struct topo_lab *lab, const char *name, struct srcloc loc);
+struct topo_node *topo_node_find(const struct topo_lab *lab, const char *name);
+ptrdiff_t topo_node_index(const struct topo_lab *lab, const char *name); /* -1 when absent */
+struct topo_iface *topo_iface_add(struct topo_lab *lab, struct topo_node *node, const char *name,
+				  struct srcloc loc);
+struct topo_iface *topo_iface_find(const struct topo_node *node, const char *name);
+struct topo_addr *topo_addr_add(struct topo_lab *lab, struct topo_iface *iface, const struct cidr *c,
+				struct srcloc loc);
+
+/* The namespace name of a node: prefix + name; NULL for the host. Owned by the lab. */
+const char *topo_node_netns(struct topo_lab *lab, const struct topo_node *node);
+const char *topo_node_kind_name(enum node_kind kind);
+bool topo_node_kind_parse(const char *s, enum node_kind *kind);
+bool topo_node_is_router(const struct topo_node *node);
+
+/* The other end of the link an interface is on; NULL when it is on none. */
+const struct topo_end *topo_link_peer(const struct topo_lab *lab, const struct topo_node *node,
+				      const struct topo_iface *iface);
+struct topo_node *topo_end_node(const struct topo_lab *lab, const struct topo_end *end);
+struct topo_iface *topo_end_iface(const struct topo_lab *lab, const struct topo_end *end);
+
+/* Addresses. parse accepts "a.b.c.d/n", "x::y/n", and without /n a host route (32/128). */
+bool cidr_parse(const char *s, struct cidr *c, bool need_prefix);
+bool addr_parse(const char *s, uint8_t *family, uint8_t out[16]);
+char *cidr_format(const struct cidr *c, char *buf, size_t len);   /* "10.0.0.1/24" */
+char *addr_format(uint8_t family, const uint8_t a[16], char *buf, size_t len);
+bool cidr_contains(const struct cidr *net, uint8_t family, const uint8_t a[16]);
+bool cidr_equal(const struct cidr *a, const struct cidr *b);
+void cidr_network(const struct cidr *c, struct cidr *net); /* host bits cleared */
+bool addr_is_link_local6(const uint8_t a[16]);
+enum { CIDR_STR_MAX = 64 };
+
+#endif

@@ -1,0 +1,491 @@
+/* validate.c - cross-object checks of a lab; see validate.h. */
+#include "validate.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <pwd.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const frr_daemons[] = {
+	"zebra", "bgpd",  "ospfd",  "ospf6d", "ripd",   "ripngd", "isisd",  "pimd",   "pim6d",
+	"ldpd",  "nhrpd", "eigrpd", "babeld", "sharpd", "pbrd",   "bfdd",   "fabricd", "vrrpd",
+	"pathd", "staticd", NULL,
+};
+
+bool validate_lab_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > TOPO_LAB_NAME_MAX || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return false;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
+			return false;
+	return true;
+}
+
+static bool name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
+}
+
+bool validate_node_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > TOPO_NODE_NAME_MAX || !isalnum((unsigned char)s[0]))
+		return false;
+	for (; *s; s++)
+		if (!name_char(*s))
+			return false;
+	return true;
+}
+
+bool validate_ifname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > TOPO_IFNAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+			return false;
+	return true;
+}
+
+struct checker {
+	struct topo_lab *lab;
+	struct diags *d;
+};
+
+#define SAY(C, loc, ...) diags_add((C)->d, (loc), __VA_ARGS__)
+
+static void check_names(struct checker *C)
+{
+	struct topo_lab *lab = C->lab;
+	if (lab->name && !validate_lab_name(lab->name))
+		SAY(C, lab->name_loc,
+		    "invalid lab name '%s' (lower-case letters, digits and '-', starting with a letter "
+		    "or digit, at most %d characters)", lab->name, TOPO_LAB_NAME_MAX);
+	for (const char *p = lab->prefix; *p; p++)
+		if (!name_char(*p)) {
+			SAY(C, lab->prefix_loc,
+			    "invalid prefix '%s' (letters, digits, '_', '.' and '-' only)", lab->prefix);
+			break;
+		}
+	for (size_t i = 0; i < lab->n_nodes; i++) {
+		const struct topo_node *node = lab->nodes[i];
+		if (node->kind == NODE_ROOT)
+			continue;
+		if (!validate_node_name(node->name))
+			SAY(C, node->loc,
+			    "invalid node name '%s' (letters, digits, '_', '.' and '-', starting with a "
+			    "letter or digit, at most %d characters)", node->name, TOPO_NODE_NAME_MAX);
+		else if (strlen(lab->prefix) + strlen(node->name) > TOPO_NETNS_NAME_MAX)
+			SAY(C, node->loc, "prefix and node name together exceed %d characters",
+			    TOPO_NETNS_NAME_MAX);
+		if (node->hostname) {
+			bool ok = strlen(node->hostname) <= 64 && isalnum((unsigned char)node->hostname[0]);
+			for (const char *p = node->hostname; *p && ok; p++)
+				ok = isalnum((unsigned char)*p) || *p == '-' || *p == '.';
+			if (!ok)
+				SAY(C, node->loc, "invalid hostname '%s' for node %s", node->hostname,
+				    node->name);
+		}
+	}
+}
+
+static void check_iface(struct checker *C, const struct topo_node *node, const struct topo_iface *iface)
+{
+	if (iface->link == TOPO_LINK_BROKEN)
+		return; /* its link was reported already */
+	const struct topo_lab *lab = C->lab;
+	bool is_lo = strcmp(iface->name, "lo") == 0;
+	bool is_br = node->kind == NODE_BRIDGE && strcmp(iface->name, TOPO_BRIDGE_DEV) == 0;
+	if (node->kind == NODE_ROOT) {
+		if (iface->link < 0)
+			SAY(C, iface->loc,
+			    "host interface '%s' is not the host-side end of one of this lab's links "
+			    "(nstopo never configures the host's own interfaces)", iface->name);
+		return;
+	}
+	if (iface->link >= 0 && (is_lo || is_br)) {
+		SAY(C, iface->loc, "interface name '%s' is reserved in node %s", iface->name, node->name);
+		return;
+	}
+	if (iface->link < 0 && !is_lo && !is_br) {
+		SAY(C, iface->loc, "interface %s:%s is on no link (add it to links, or remove it)",
+		    node->name, iface->name);
+		return;
+	}
+	if (is_lo && (iface->has & (IFACE_HAS_MAC | IFACE_HAS_MTU)))
+		SAY(C, iface->loc, "lo takes only addresses");
+	if (node->kind == NODE_BRIDGE && !is_br && iface->n_addrs)
+		SAY(C, iface->addrs[0].loc,
+		    "%s:%s is a port of bridge node %s and cannot have an address (give it to br0)",
+		    node->name, iface->name, node->name);
+	uint32_t mtu = iface->mtu;
+	if (iface->link >= 0) {
+		const struct topo_link *l = &lab->links[iface->link];
+		if ((l->has & LINK_HAS_MTU) && (iface->has & IFACE_HAS_MTU) && l->mtu != iface->mtu)
+			SAY(C, iface->loc, "%s:%s has mtu %u but its link (line %u) says %u", node->name,
+			    iface->name, iface->mtu, l->loc.line, l->mtu);
+		if (!(iface->has & IFACE_HAS_MTU) && (l->has & LINK_HAS_MTU))
+			mtu = l->mtu;
+	}
+	for (size_t a = 0; a < iface->n_addrs && mtu; a++)
+		if (iface->addrs[a].c.family == AF_INET6 && mtu < 1280) {
+			SAY(C, iface->addrs[a].loc, "%s:%s has an IPv6 address but mtu %u (IPv6 needs 1280)",
+			    node->name, iface->name, mtu);
+			break;
+		}
+}
+
+/* ---- duplicate addresses: one node, or one segment (a link, or a bridge node's ports) ---- */
+
+struct addr_use {
+	const struct topo_addr *addr;
+	const struct topo_node *node;
+	const char *ifname;
+	size_t node_id, segment;
+};
+
+static size_t uf_find(size_t *parent, size_t x)
+{
+	while (parent[x] != x)
+		x = parent[x] = parent[parent[x]];
+	return x;
+}
+
+static int addr_use_cmp(const void *pa, const void *pb)
+{
+	const struct addr_use *a = pa, *b = pb;
+	if (a->addr->c.family != b->addr->c.family)
+		return a->addr->c.family < b->addr->c.family ? -1 : 1;
+	int c = memcmp(a->addr->c.a, b->addr->c.a, 16);
+	if (c)
+		return c;
+	if (a->addr->loc.line != b->addr->loc.line)
+		return a->addr->loc.line < b->addr->loc.line ? -1 : 1;
+	return a->addr->loc.col < b->addr->loc.col ? -1 : a->addr->loc.col > b->addr->loc.col;
+}
+
+/* Segment ids: one per interface to start with, joined across each link and across each
+ * bridge node's ports. */
+static size_t *segments(const struct topo_lab *lab, size_t **first_out)
+{
+	size_t *first = xcalloc(lab->n_nodes + 1, sizeof(size_t));
+	for (size_t i = 0; i < lab->n_nodes; i++)
+		first[i + 1] = first[i] + lab->nodes[i]->n_ifaces;
+	size_t total = first[lab->n_nodes];
+	size_t *parent = xcalloc(total + 1, sizeof(size_t));
+	for (size_t i = 0; i < total; i++)
+		parent[i] = i;
+	for (size_t l = 0; l < lab->n_links; l++) {
+		const struct topo_end *e = lab->links[l].end;
+		size_t a = uf_find(parent, first[e[0].node] + e[0].iface);
+		size_t b = uf_find(parent, first[e[1].node] + e[1].iface);
+		parent[a] = b;
+	}
+	for (size_t i = 0; i < lab->n_nodes; i++) {
+		const struct topo_node *node = lab->nodes[i];
+		if (node->kind != NODE_BRIDGE)
+			continue;
+		for (size_t j = 0; j < node->n_ifaces; j++) {
+			size_t a = uf_find(parent, first[i] + j), b = uf_find(parent, first[i]);
+			parent[a] = b;
+		}
+	}
+	*first_out = first;
+	return parent;
+}
+
+static void check_duplicate_addresses(struct checker *C)
+{
+	const struct topo_lab *lab = C->lab;
+	size_t *first, *parent = segments(lab, &first);
+	size_t n = 0, cap = 64;
+	struct addr_use *v = xmalloc(cap * sizeof(*v));
+	for (size_t i = 0; i < lab->n_nodes; i++) {
+		const struct topo_node *node = lab->nodes[i];
+		for (size_t j = 0; j < node->n_ifaces; j++)
+			for (size_t a = 0; a < node->ifaces[j].n_addrs; a++) {
+				if (n == cap)
+					v = xrealloc(v, (cap *= 2) * sizeof(*v));
+				v[n++] = (struct addr_use){ &node->ifaces[j].addrs[a], node, node->ifaces[j].name,
+							    i, uf_find(parent, first[i] + j) };
+			}
+	}
+	qsort(v, n, sizeof(*v), addr_use_cmp);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = i; j-- > 0;) {
+			if (v[j].addr->c.family != v[i].addr->c.family ||
+			    memcmp(v[j].addr->c.a, v[i].addr->c.a, 16) != 0)
+				break;
+			if (v[j].node_id != v[i].node_id && v[j].segment != v[i].segment)
+				continue;
+			char buf[CIDR_STR_MAX];
+			SAY(C, v[i].addr->loc, "duplicate address %s: also on %s:%s (line %u)",
+			    addr_format(v[i].addr->c.family, v[i].addr->c.a, buf, sizeof(buf)),
+			    v[j].node->name, v[j].ifname, v[j].addr->loc.line);
+			break;
+		}
+	}
+	free(v);
+	free(parent);
+	free(first);
+}
+
+/* ---- routes ---- */
+
+static bool gateway_reachable(const struct topo_node *node, const struct topo_route *r)
+{
+	for (size_t i = 0; i < node->n_ifaces; i++) {
+		const struct topo_iface *iface = &node->ifaces[i];
+		if ((r->has & ROUTE_HAS_DEV) && strcmp(iface->name, r->dev) != 0)
+			continue;
+		if (strcmp(iface->name, "lo") == 0)
+			continue;
+		for (size_t a = 0; a < iface->n_addrs; a++)
+			if (cidr_contains(&iface->addrs[a].c, r->to.family, r->via))
+				return true;
+	}
+	return false;
+}
+
+static void check_routes(struct checker *C, const struct topo_node *node)
+{
+	for (size_t i = 0; i < node->n_routes; i++) {
+		const struct topo_route *r = &node->routes[i];
+		char to[CIDR_STR_MAX], via[CIDR_STR_MAX];
+		if (r->to.plen == 0)
+			snprintf(to, sizeof(to), "default");
+		else
+			cidr_format(&r->to, to, sizeof(to));
+		if (r->has & ROUTE_HAS_DEV) {
+			const struct topo_iface *dev = topo_iface_find(node, r->dev);
+			if (!dev || (node->kind != NODE_ROOT && dev->link < 0 && strcmp(r->dev, "lo") != 0 &&
+				     strcmp(r->dev, TOPO_BRIDGE_DEV) != 0)) {
+				SAY(C, r->loc, "route %s: %s has no interface '%s'", to, node->name, r->dev);
+				continue;
+			}
+		}
+		if (!(r->has & (ROUTE_HAS_VIA | ROUTE_HAS_DEV))) {
+			SAY(C, r->loc, "route %s needs a gateway (via) or an interface (dev)", to);
+			continue;
+		}
+		if (r->has & ROUTE_HAS_VIA) {
+			addr_format(r->to.family, r->via, via, sizeof(via));
+			bool ll = r->to.family == AF_INET6 && addr_is_link_local6(r->via);
+			if (ll && !(r->has & ROUTE_HAS_DEV))
+				SAY(C, r->loc, "route %s: link-local gateway %s needs dev", to, via);
+			else if (!ll && !gateway_reachable(node, r))
+				SAY(C, r->loc,
+				    "route %s: gateway %s is not in any subnet of %s's interfaces%s%s", to,
+				    via, node->name, (r->has & ROUTE_HAS_DEV) ? " on " : "",
+				    (r->has & ROUTE_HAS_DEV) ? r->dev : "");
+		}
+		for (size_t j = 0; j < i; j++) {
+			const struct topo_route *o = &node->routes[j];
+			if (cidr_equal(&o->to, &r->to) && o->metric == r->metric) {
+				SAY(C, r->loc, "route %s (metric %u) is given twice in %s (first at line %u)",
+				    to, r->metric, node->name, o->loc.line);
+				break;
+			}
+		}
+	}
+}
+
+static void check_sysctls(struct checker *C, const struct topo_node *node)
+{
+	for (size_t i = 0; i < node->n_sysctls; i++) {
+		const struct topo_sysctl *s = &node->sysctls[i];
+		bool ok = strncmp(s->key, "net.", 4) == 0 || strncmp(s->key, "net/", 4) == 0;
+		if (!ok) {
+			SAY(C, s->loc, "sysctl %s: only net.* keys are allowed (they are per namespace; "
+				       "others would change the whole machine)", s->key);
+			continue;
+		}
+		for (const char *p = s->key; *p && ok; p++)
+			ok = isalnum((unsigned char)*p) || strchr("._-/", *p);
+		if (!ok || strstr(s->key, "..") || strstr(s->key, "//"))
+			SAY(C, s->loc, "invalid sysctl key '%s'", s->key);
+		for (const char *p = s->value; *p; p++)
+			if (*p == '\n') {
+				SAY(C, s->loc, "sysctl %s: the value must be one line", s->key);
+				break;
+			}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(node->sysctls[j].key, s->key) == 0)
+				SAY(C, s->loc, "sysctl %s is given twice", s->key);
+	}
+}
+
+static void check_nat(struct checker *C, const struct topo_node *node)
+{
+	for (size_t i = 0; i < node->n_nat; i++) {
+		const struct topo_nat *r = &node->nat[i];
+		static const char *const names[] = { "masquerade", "snat", "dnat" };
+		const char *kind = names[r->kind];
+		if (r->kind != NAT_DNAT && !(r->has & NAT_HAS_OUT))
+			SAY(C, r->loc, "%s needs 'out' (the interface traffic leaves by)", kind);
+		if (r->kind == NAT_DNAT && !(r->has & NAT_HAS_IN))
+			SAY(C, r->loc, "dnat needs 'in' (the interface traffic arrives on)");
+		if (r->kind != NAT_MASQUERADE && !(r->has & NAT_HAS_TO))
+			SAY(C, r->loc, "%s needs 'to'", kind);
+		if (r->kind == NAT_MASQUERADE && (r->has & NAT_HAS_TO))
+			SAY(C, r->loc, "masquerade takes no 'to' (it uses the address of 'out')");
+		if (r->kind != NAT_DNAT && (r->has & NAT_HAS_IN))
+			SAY(C, r->loc, "%s takes no 'in'", kind);
+		if (r->kind == NAT_DNAT && (r->has & NAT_HAS_OUT))
+			SAY(C, r->loc, "dnat takes no 'out'");
+		if ((r->has & (NAT_HAS_PORT | NAT_HAS_TO_PORT)) && !(r->has & NAT_HAS_PROTO))
+			SAY(C, r->loc, "%s with a port needs 'proto' (tcp or udp)", kind);
+		if ((r->has & NAT_HAS_PORT) && r->kind != NAT_DNAT)
+			SAY(C, r->loc, "%s takes no 'port' (only dnat matches a port)", kind);
+		const char *ifs[] = { (r->has & NAT_HAS_IN) ? r->in : NULL,
+				      (r->has & NAT_HAS_OUT) ? r->out : NULL };
+		for (int k = 0; k < 2; k++)
+			if (ifs[k] && !topo_iface_find(node, ifs[k]))
+				SAY(C, r->loc, "%s: %s has no interface '%s'", kind, node->name, ifs[k]);
+	}
+}
+
+static void check_files(struct checker *C, const struct topo_node *node)
+{
+	for (size_t i = 0; i < node->n_files; i++) {
+		const struct topo_file *f = &node->files[i];
+		struct stat st;
+		if (f->path[0] != '/' || strstr(f->path, "/../") || strstr(f->path, "/./") ||
+		    strcmp(f->path, "/") == 0 || strstr(f->path, "//") ||
+		    (strlen(f->path) >= 3 && strcmp(f->path + strlen(f->path) - 3, "/..") == 0)) {
+			SAY(C, f->loc, "file path '%s' must be absolute and plain (no '.', '..' or '//')",
+			    f->path);
+			continue;
+		}
+		if (!strncmp(f->path, "/proc/", 6) || !strncmp(f->path, "/sys/", 5) ||
+		    !strncmp(f->path, "/dev/", 5) || !strcmp(f->path, "/proc") || !strcmp(f->path, "/sys") ||
+		    !strcmp(f->path, "/dev"))
+			SAY(C, f->loc, "file path '%s' is in /proc, /sys or /dev", f->path);
+		if (f->kind == FILE_FROM) {
+			if (stat(f->from, &st) < 0)
+				SAY(C, f->loc, "%s: cannot read '%s'", f->path, f->from);
+			else if (f->from_dir && !S_ISDIR(st.st_mode))
+				SAY(C, f->loc, "%s: '%s' is not a directory", f->path, f->from);
+			else if (!f->from_dir && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+				SAY(C, f->loc, "%s: '%s' is not a regular file or directory", f->path, f->from);
+		}
+		if ((f->has & FILE_HAS_OWNER) && !getpwnam(f->owner))
+			SAY(C, f->loc, "%s: no user '%s' on this machine", f->path, f->owner);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(node->files[j].path, f->path) == 0)
+				SAY(C, f->loc, "file %s is given twice", f->path);
+	}
+}
+
+static void check_kind(struct checker *C, const struct topo_node *node)
+{
+	if (node->n_daemons && node->kind != NODE_FRR)
+		SAY(C, node->daemons_loc, "daemons apply only to kind: frr");
+	for (size_t i = 0; i < node->n_daemons; i++) {
+		bool known = false;
+		for (size_t j = 0; frr_daemons[j] && !known; j++)
+			known = strcmp(frr_daemons[j], node->daemons[i]) == 0;
+		if (!known)
+			SAY(C, node->daemons_loc, "unknown FRR daemon '%s'", node->daemons[i]);
+	}
+	if ((node->has & NODE_HAS_CONFIG) && node->kind != NODE_FRR && node->kind != NODE_BIRD)
+		SAY(C, node->config_loc, "config applies only to kind: frr or kind: bird (use files: "
+					 "for other nodes)");
+	if (node->kind == NODE_BRIDGE && node->n_nat)
+		SAY(C, node->loc, "bridge node %s cannot have nat rules", node->name);
+}
+
+static void check_nodes(struct checker *C)
+{
+	for (size_t i = 0; i < C->lab->n_nodes; i++) {
+		const struct topo_node *node = C->lab->nodes[i];
+		for (size_t j = 0; j < node->n_ifaces; j++)
+			check_iface(C, node, &node->ifaces[j]);
+		check_routes(C, node);
+		check_sysctls(C, node);
+		check_nat(C, node);
+		check_files(C, node);
+		check_kind(C, node);
+	}
+}
+
+static bool node_has_address(const struct topo_node *node)
+{
+	for (size_t i = 0; i < node->n_ifaces; i++)
+		if (node->ifaces[i].n_addrs)
+			return true;
+	return false;
+}
+
+static void check_checks(struct checker *C)
+{
+	const struct topo_lab *lab = C->lab;
+	for (size_t i = 0; i < lab->n_checks; i++) {
+		const struct topo_check *c = &lab->checks[i];
+		const struct topo_node *node = c->node ? topo_node_find(lab, c->node) : NULL;
+		if (c->node && !node)
+			SAY(C, c->node_loc, "unknown node '%s'", c->node);
+		if (node && node->kind == NODE_BRIDGE && c->kind != CHECK_EXEC)
+			SAY(C, c->node_loc, "%s is a bridge node and has no address to test from", c->node);
+		if ((c->kind == CHECK_PING || c->kind == CHECK_TCP) && c->to) {
+			uint8_t fam, a[16];
+			const struct topo_node *target = topo_node_find(lab, c->to);
+			if (addr_parse(c->to, &fam, a))
+				;
+			else if (!target)
+				SAY(C, c->to_loc, "'%s' is neither an address nor a node of this lab", c->to);
+			else if (!node_has_address(target))
+				SAY(C, c->to_loc, "node %s has no address to reach", c->to);
+		}
+		if (c->output_regex) {
+			regex_t re;
+			int rc = regcomp(&re, c->output_regex, REG_EXTENDED | REG_NOSUB);
+			if (rc) {
+				char msg[128];
+				regerror(rc, &re, msg, sizeof(msg));
+				SAY(C, c->loc, "output_regex does not compile: %s", msg);
+			} else {
+				regfree(&re);
+			}
+		}
+	}
+}
+
+static void check_uplink(struct checker *C)
+{
+	const struct topo_uplink *u = C->lab->uplink;
+	if (!u)
+		return;
+	if (u->host_interface && !validate_ifname(u->host_interface))
+		SAY(C, u->loc, "invalid host_interface '%s'", u->host_interface);
+	const struct topo_node *host = topo_node_find(C->lab, TOPO_HOST_NODE);
+	bool linked = false;
+	for (size_t i = 0; host && i < host->n_ifaces; i++)
+		linked |= host->ifaces[i].link >= 0;
+	if (!linked)
+		SAY(C, u->loc, "uplink needs a link to host (like [r1:eth9, host:lab-up0])");
+	for (size_t i = 0; host && u->host_interface && i < host->n_ifaces; i++)
+		if (strcmp(host->ifaces[i].name, u->host_interface) == 0)
+			SAY(C, u->loc, "host_interface %s is one of the lab's own link ends; name the "
+				       "machine's interface traffic leaves by", u->host_interface);
+}
+
+bool validate_lab(struct topo_lab *lab, struct diags *d)
+{
+	struct checker C = { .lab = lab, .d = d };
+	size_t before = d->n;
+	check_names(&C);
+	check_nodes(&C);
+	check_duplicate_addresses(&C);
+	check_checks(&C);
+	check_uplink(&C);
+	return d->n == before;
+}
