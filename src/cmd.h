@@ -4,6 +4,7 @@
 #define NSTOPO_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "topo.h"
 
@@ -24,9 +25,26 @@ void command_print_usage(const struct command *cmd);
 
 int cmd_validate(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_list(int argc, char **argv);
 
 /* Loads and validates a topology file, printing every input error. Returns the lab, or NULL
  * after printing (the caller exits NST_EXIT_INPUT). */
 struct topo_lab *cmd_load_lab(const char *path);
+
+struct kview;
+struct nst_err;
+/* Starts kernel work: checks for root, opens the home namespace. Prints and returns an exit code
+ * on failure, 0 when all is well. */
+int cmd_kernel_init(const char *cmd);
+/* Observes a lab and prints every collision with a foreign object (exit NST_EXIT_SYSTEM). */
+int cmd_observe(const char *lab, struct topo_lab *want, struct topo_lab **have, struct kview *kv);
+/* Prints err and returns its exit status. */
+int cmd_fail(const struct nst_err *err);
+/* Colours only on a terminal that can show them, and never with NO_COLOR set. */
+bool cmd_color(FILE *f);
 
 #endif

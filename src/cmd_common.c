@@ -1,9 +1,14 @@
 /* cmd_common.c - loading a lab file for the commands: load, validate, print every input error. */
 #include "cmd.h"
 #include "load_yaml.h"
+#include "netns.h"
+#include "observe.h"
 #include "validate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 struct topo_lab *cmd_load_lab(const char *path)
 {
@@ -21,4 +26,48 @@ struct topo_lab *cmd_load_lab(const char *path)
 	}
 	diags_free(&d);
 	return lab;
+}
+
+int cmd_fail(const struct nst_err *err)
+{
+	nst_err_print(stderr, err);
+	return err->status ? err->status : NST_EXIT_SYSTEM;
+}
+
+int cmd_kernel_init(const char *cmd)
+{
+	struct nst_err err = { 0 };
+	if (geteuid() != 0) {
+		fprintf(stderr, "nstopo %s: needs root (it creates namespaces and configures them)\n", cmd);
+		return NST_EXIT_SYSTEM;
+	}
+	if (netns_init(&err) < 0)
+		return cmd_fail(&err);
+	return 0;
+}
+
+int cmd_observe(const char *lab, struct topo_lab *want, struct topo_lab **have, struct kview *kv)
+{
+	struct nst_err err = { 0 };
+	if (observe_lab(lab, want, have, kv, &err) < 0)
+		return cmd_fail(&err);
+	for (size_t i = 0; i < kv->n_collisions; i++) {
+		const struct kcollision *c = &kv->collisions[i];
+		if (c->loc.line)
+			fprintf(stderr, "%s:%u:%u: error: %s\n", c->loc.file, c->loc.line, c->loc.col, c->text);
+		else
+			fprintf(stderr, "nstopo: %s\n", c->text);
+	}
+	if (kv->n_collisions) {
+		fprintf(stderr, "nstopo: nothing was changed: these objects are not lab %s's and are left "
+				"alone; remove or rename them, or rename the lab's nodes\n", lab);
+		return NST_EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+bool cmd_color(FILE *f)
+{
+	const char *term = getenv("TERM");
+	return isatty(fileno(f)) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
 }

@@ -41,7 +41,7 @@ int nst_err_wrap(struct nst_err *err, const char *fmt, ...)
 	int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	/* Truncation keeps the outer context; the inner message is what gets cut. */
-	if (n >= 0 && (size_t)n < sizeof(err->msg) - 2) {
+	if (n >= 0 && inner[0] && (size_t)n < sizeof(err->msg) - 2) {
 		size_t used = (size_t)n;
 		memcpy(err->msg + used, ": ", 2);
 		used += 2;
@@ -72,10 +72,12 @@ void nst_err_print(FILE *out, const struct nst_err *err)
 	fputs("nstopo: ", out);
 	if (err->obj[0])
 		fprintf(out, "%s: ", err->obj);
-	fputs(err->msg[0] ? err->msg : "failed", out);
-	if (err->code)
-		fprintf(out, ": %s", strerror(err->code));
-	fputc('\n', out);
+	if (err->msg[0] && err->code)
+		fprintf(out, "%s: %s\n", err->msg, strerror(err->code));
+	else if (err->msg[0])
+		fprintf(out, "%s\n", err->msg);
+	else
+		fprintf(out, "%s\n", err->code ? strerror(err->code) : "failed");
 	if (err->extack[0])
 		fprintf(out, "  kernel: %s\n", err->extack);
 	if (err->loc.line)

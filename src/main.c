@@ -13,6 +13,20 @@
 static int cmd_help(int argc, char **argv);
 
 const struct command commands[] = {
+	{ "up", cmd_up, "create the lab, or bring it in line with the file",
+	  "nstopo up [-n|--dry-run] [-v|--verbose] FILE\n"
+	  "  -n, --dry-run  print what would change and change nothing\n"
+	  "  -v, --verbose  print each change as it is made\n" },
+	{ "down", cmd_down, "remove everything the lab made",
+	  "nstopo down [-v] FILE\n"
+	  "       nstopo down [-v] --lab NAME   (the file may be gone or edited)\n" },
+	{ "diff", cmd_diff, "show how the running lab differs from the file (exit 1 if it does)",
+	  "nstopo diff [--json] FILE\n" },
+	{ "exec", cmd_exec, "run a command inside a node (its own exit status)",
+	  "nstopo exec [-f FILE | --lab NAME] NODE [CMD [ARGS...]]\n"
+	  "  without CMD, starts your shell in the node; exit 125 when nstopo itself fails,\n"
+	  "  126 when CMD cannot run, 127 when it is not found\n" },
+	{ "list", cmd_list, "list the running labs and their nodes", "nstopo list\n" },
 	{ "validate", cmd_validate, "check a topology file; prints nothing when it is valid",
 	  "nstopo validate FILE\n" },
 	{ "graph", cmd_graph, "print the lab as a Graphviz DOT graph",

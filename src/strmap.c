@@ -39,9 +39,10 @@ void *strmap_put(struct strmap *m, const char *key, void *value)
 		rehash(m, m->cap ? m->cap * 2 : 16);
 	struct strmap_slot *s = find_slot(m->slots, m->cap, key);
 	void *old = s->key ? s->value : NULL;
-	if (!s->key)
+	if (!s->key) {
 		m->n++;
-	s->key = key;
+		s->key = key; /* an existing key keeps its first pointer */
+	}
 	s->value = value;
 	return old;
 }

@@ -15,7 +15,7 @@ struct strmap {
 	size_t n, cap; /* cap is 0 or a power of two */
 };
 
-/* Returns the previous value for key, or NULL when the key was new. */
+/* Returns the previous value for key, or NULL when the key was new (then key is kept). */
 void *strmap_put(struct strmap *m, const char *key, void *value);
 void *strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);

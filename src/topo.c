@@ -239,3 +239,35 @@ bool addr_is_link_local6(const uint8_t a[16])
 {
 	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
 }
+
+const struct topo_sysctl *topo_node_sysctls(struct topo_lab *lab, const struct topo_node *node,
+					    size_t *n)
+{
+	static const char *const forwarding[] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
+	struct topo_sysctl *v = NULL;
+	size_t cap = 0;
+	*n = 0;
+	if (node->kind == NODE_ROOT)
+		return NULL;
+	for (size_t i = 0; i < node->n_sysctls; i++)
+		*ARENA_PUSH(&lab->arena, v, *n, cap) = node->sysctls[i];
+	if (node->kind == NODE_BRIDGE)
+		return v;
+	for (size_t f = 0; f < 2; f++) {
+		bool given = false;
+		for (size_t i = 0; i < node->n_sysctls && !given; i++)
+			given = strcmp(node->sysctls[i].key, forwarding[f]) == 0;
+		if (given)
+			continue;
+		struct topo_sysctl *s = ARENA_PUSH(&lab->arena, v, *n, cap);
+		s->key = (char *)forwarding[f];
+		s->value = topo_node_is_router(node) ? "1" : "0";
+		s->loc = node->kind_loc.line ? node->kind_loc : node->loc;
+	}
+	return v;
+}
+
+uint32_t topo_route_metric(const struct topo_route *r)
+{
+	return r->to.family == AF_INET6 && r->metric == 0 ? 1024 : r->metric;
+}

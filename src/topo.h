@@ -83,6 +83,9 @@ struct topo_route {
 	uint32_t metric;
 	unsigned has;
 	struct srcloc loc;
+	/* Filled by observe only. */
+	uint8_t proto;
+	int oif;
 };
 
 struct topo_sysctl {
@@ -231,6 +234,13 @@ struct topo_iface *topo_iface_add(struct topo_lab *lab, struct topo_node *node, 
 struct topo_iface *topo_iface_find(const struct topo_node *node, const char *name);
 struct topo_addr *topo_addr_add(struct topo_lab *lab, struct topo_iface *iface, const struct cidr *c,
 				struct srcloc loc);
+
+/* The sysctls a node must have: its own, plus forwarding from its kind (its own win). The array
+ * is owned by the lab. */
+const struct topo_sysctl *topo_node_sysctls(struct topo_lab *lab, const struct topo_node *node,
+					    size_t *n);
+/* Routes compare with the kernel's: IPv6 metric 0 is stored as 1024 (IP6_RT_PRIO_USER). */
+uint32_t topo_route_metric(const struct topo_route *r);
 
 /* The namespace name of a node: prefix + name; NULL for the host. Owned by the lab. */
 const char *topo_node_netns(struct topo_lab *lab, const struct topo_node *node);

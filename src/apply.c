@@ -1,0 +1,361 @@
+/* apply.c - the executor; see apply.h.
+ * Recovery goes forward: every object is marked as the lab's when it is made, so after a refusal
+ * (or a kill) the next `up` finishes the plan and `down` removes what was made. */
+#include "apply.h"
+#include "marker.h"
+#include "nl.h"
+#include "run.h"
+#include "sysctl.h"
+
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct applier {
+	const struct plan *p;
+	struct topo_lab *want;
+	const char *lab;
+	struct kview *kv;
+};
+
+static struct knode *knode_of(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	const char *ns = a->node->kind == NODE_ROOT ? NULL
+			 : a->lab == A->want       ? topo_node_netns(A->want, a->node)
+						   : a->node->netns;
+	struct knode *kn = kview_node(A->kv, ns);
+	if (!kn)
+		nst_err_set(err, ENOENT, "namespace %s is not open", ns ? ns : "(host)");
+	return kn;
+}
+
+static struct nlr *nl_of(struct knode *kn, struct nst_err *err)
+{
+	return kn ? netns_nl(&kn->ns, err) : NULL;
+}
+
+/* ---- nodes ---- */
+
+struct new_node {
+	const char *lab, *node;
+};
+
+/* Inside a new namespace, before it has a name: lo up and marked, and IPv6 duplicate address
+ * detection off so that addresses (link-local ones too) work at once. */
+static int init_node_inside(struct netns *ns, void *arg, struct nst_err *err)
+{
+	const struct new_node *nn = arg;
+	char marker[300];
+	marker_node(marker, sizeof(marker), nn->lab, nn->node);
+	ns->nl = nlr_open(err);
+	if (!ns->nl)
+		return -1;
+	struct nlr_link_change lo = { .set = NLR_SET_UP | NLR_SET_ALIAS, .alias = marker };
+	if (nlr_link_set(ns->nl, 1, NULL, &lo, err) < 0)
+		return nst_err_wrap(err, "bring up and mark lo");
+	if (sysctl_write("net.ipv6.conf.default.accept_dad", "0", err) < 0 ||
+	    sysctl_write("net.ipv6.conf.all.accept_dad", "0", err) < 0)
+		return -1;
+	return 0;
+}
+
+static int node_add(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	const char *name = topo_node_netns(A->want, a->node);
+	struct new_node nn = { A->lab, a->node->name };
+	struct netns ns;
+	netns_remove_placeholder(name);
+	if (netns_create(name, &ns, init_node_inside, &nn, err) < 0)
+		return -1;
+	kview_add(A->kv, name, &ns);
+	return 0;
+}
+
+/* Ends the processes of every namespace the plan removes, in one pass over /proc. */
+static int stop_processes(struct applier *A, struct nst_err *err)
+{
+	size_t n = 0;
+	ino_t *inos = xcalloc(A->p->n + 1, sizeof(*inos));
+	for (size_t i = 0; i < A->p->n; i++) {
+		const struct action *a = &A->p->v[i];
+		struct knode *kn = a->kind == ACT_NODE_DEL ? kview_node(A->kv, a->node->netns) : NULL;
+		if (kn)
+			inos[n++] = kn->ns.ino;
+	}
+	int rc = run_stop_in_netns(inos, n, 2000, err);
+	free(inos);
+	return rc < 0 ? -1 : 0;
+}
+
+static int node_del(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = kview_node(A->kv, a->node->netns);
+	if (kn) {
+		/* Our own socket and fd would keep the namespace alive. */
+		nlr_close(kn->ns.nl);
+		kn->ns.nl = NULL;
+	}
+	return netns_remove(a->node->netns, err);
+}
+
+/* ---- links ---- */
+
+static int mark_iface(struct knode *kn, const char *lab, const char *node, const char *ifname,
+		      const char *peer_node, const char *peer_if, unsigned extra, int master,
+		      struct nst_err *err)
+{
+	char marker[600];
+	marker_iface(marker, sizeof(marker), lab, node, ifname, peer_node, peer_if);
+	struct nlr_link_change c = { .set = NLR_SET_ALIAS | extra, .alias = marker, .master = master };
+	struct nlr *nl = nl_of(kn, err);
+	return nl ? nlr_link_set(nl, 0, ifname, &c, err) : -1;
+}
+
+static int bridge_add(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	struct nlr *nl = nl_of(kn, err);
+	if (!nl || nlr_bridge_add(nl, TOPO_BRIDGE_DEV, err) < 0)
+		return -1;
+	return mark_iface(kn, A->lab, a->node->name, TOPO_BRIDGE_DEV, NULL, NULL, 0, 0, err);
+}
+
+static int link_add(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	const struct topo_lab *lab = A->want;
+	const struct topo_end *e = a->link->end;
+	/* The end inside a bridge node goes first: only the first end can join a bridge in the
+	 * creating message. */
+	int p = topo_end_node(lab, &e[1])->kind == NODE_BRIDGE &&
+		topo_end_node(lab, &e[0])->kind != NODE_BRIDGE;
+	const struct topo_node *np = topo_end_node(lab, &e[p]), *nq = topo_end_node(lab, &e[!p]);
+	const struct topo_iface *ip = topo_end_iface(lab, &e[p]), *iq = topo_end_iface(lab, &e[!p]);
+	struct knode *kp = kview_node(A->kv, np->kind == NODE_ROOT ? NULL : topo_node_netns(A->want, np));
+	struct knode *kq = kview_node(A->kv, nq->kind == NODE_ROOT ? NULL : topo_node_netns(A->want, nq));
+	if (!kp || !kq)
+		return nst_err_set(err, ENOENT, "a namespace of the link is not open");
+	int mp = 0, mq = 0;
+	if (np->kind == NODE_BRIDGE && (mp = kview_ifindex(A->kv, kp, TOPO_BRIDGE_DEV, err)) <= 0)
+		return mp < 0 ? -1 : nst_err_set(err, ENODEV, "%s has no bridge", np->name);
+	if (nq->kind == NODE_BRIDGE && (mq = kview_ifindex(A->kv, kq, TOPO_BRIDGE_DEV, err)) <= 0)
+		return mq < 0 ? -1 : nst_err_set(err, ENODEV, "%s has no bridge", nq->name);
+	struct nlr_veth_end ep = { ip->name, -1, plan_wanted_mtu(lab, ip),
+				   (ip->has & IFACE_HAS_MAC) ? ip->mac : NULL, mp };
+	struct nlr_veth_end eq = { iq->name, kq->ns.fd, plan_wanted_mtu(lab, iq),
+				   (iq->has & IFACE_HAS_MAC) ? iq->mac : NULL, 0 };
+	struct nlr *nl = nl_of(kp, err);
+	if (!nl || nlr_veth_add(nl, &ep, &eq, err) < 0)
+		return -1;
+	kview_forget_ifindex(kp, ip->name);
+	kview_forget_ifindex(kq, iq->name);
+	/* The peer cannot come up in the creating message (the kernel refuses, ENOTCONN). */
+	if (mark_iface(kp, A->lab, np->name, ip->name, nq->name, iq->name, 0, 0, err) < 0)
+		return -1;
+	return mark_iface(kq, A->lab, nq->name, iq->name, np->name, ip->name,
+			  NLR_SET_UP | (mq ? NLR_SET_MASTER : 0), mq, err);
+}
+
+static int link_set(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	struct nlr *nl = nl_of(kn, err);
+	if (!nl)
+		return -1;
+	struct nlr_link_change c = { 0 };
+	if (a->change & CHG_UP)
+		c.set |= NLR_SET_UP;
+	if (a->change & CHG_MTU) {
+		c.set |= NLR_SET_MTU;
+		c.mtu = a->mtu;
+	}
+	if (a->change & CHG_MAC) {
+		c.set |= NLR_SET_MAC;
+		memcpy(c.mac, a->iface->mac, 6);
+	}
+	if (a->change & CHG_MASTER) {
+		c.set |= NLR_SET_MASTER;
+		if (a->master && (c.master = kview_ifindex(A->kv, kn, TOPO_BRIDGE_DEV, err)) <= 0)
+			return c.master < 0 ? -1 : nst_err_set(err, ENODEV, "no bridge to join");
+	}
+	return nlr_link_set(nl, a->old->ifindex, NULL, &c, err);
+}
+
+static int link_del(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	struct nlr *nl = nl_of(kn, err);
+	if (!nl)
+		return -1;
+	if (nlr_link_del(nl, a->iface->ifindex, err) < 0)
+		return -1;
+	kview_forget_ifindex(kn, a->iface->name);
+	if (a->link) {
+		const struct topo_end *e = a->link->end;
+		for (int i = 0; i < 2; i++) {
+			const struct topo_node *n = topo_end_node(A->p->have, &e[i]);
+			struct knode *k = kview_node(A->kv, n->kind == NODE_ROOT ? NULL : n->netns);
+			if (k)
+				kview_forget_ifindex(k, topo_end_iface(A->p->have, &e[i])->name);
+		}
+	}
+	return 0;
+}
+
+/* ---- addresses, sysctls, routes ---- */
+
+static int addr_change(struct applier *A, const struct action *a, bool add, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	struct nlr *nl = nl_of(kn, err);
+	if (!nl)
+		return -1;
+	int ifindex = add ? kview_ifindex(A->kv, kn, a->iface->name, err) : a->iface->ifindex;
+	if (ifindex <= 0)
+		return ifindex < 0 ? -1 : nst_err_set(err, ENODEV, "no interface %s", a->iface->name);
+	return add ? nlr_addr_add(nl, ifindex, &a->addr, err) : nlr_addr_del(nl, ifindex, &a->addr, err);
+}
+
+struct sysctl_batch {
+	const struct action *v;
+	size_t n;
+	size_t failed; /* index of the action that failed */
+};
+
+static int write_sysctls_inside(struct netns *ns, void *arg, struct nst_err *err)
+{
+	struct sysctl_batch *b = arg;
+	for (size_t i = 0; i < b->n; i++)
+		if (sysctl_write(b->v[i].sysctl->key, b->v[i].sysctl->value, err) < 0) {
+			b->failed = i;
+			return -1;
+		}
+	return 0;
+}
+
+static int route_change(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	struct nlr *nl = nl_of(kn, err);
+	if (!nl)
+		return -1;
+	const struct topo_route *r = a->route;
+	struct nlr_route nr = { .dst = r->to, .metric = topo_route_metric(r), .type = RTN_UNICAST };
+	nr.has_via = (r->has & ROUTE_HAS_VIA) != 0;
+	memcpy(nr.via, r->via, 16);
+	if (a->kind == ACT_ROUTE_DEL) {
+		nr.protocol = r->proto;
+		nr.oif = r->oif;
+		return nlr_route_del(nl, &nr, err);
+	}
+	nr.protocol = TOPO_RTPROT;
+	if ((r->has & ROUTE_HAS_DEV) && (nr.oif = kview_ifindex(A->kv, kn, r->dev, err)) <= 0)
+		return nr.oif < 0 ? -1 : nst_err_set(err, ENODEV, "no interface %s", r->dev);
+	return nlr_route_add(nl, &nr, a->kind == ACT_ROUTE_REPLACE, err);
+}
+
+/* ---- the loop ---- */
+
+static int do_action(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	switch (a->kind) {
+	case ACT_NODE_ADD:
+		return node_add(A, a, err);
+	case ACT_BRIDGE_ADD:
+		return bridge_add(A, a, err);
+	case ACT_LINK_ADD:
+		return link_add(A, a, err);
+	case ACT_LINK_SET:
+		return link_set(A, a, err);
+	case ACT_ADDR_ADD:
+		return addr_change(A, a, true, err);
+	case ACT_ADDR_DEL:
+	case ACT_ADDR_DEL_EARLY:
+		return addr_change(A, a, false, err);
+	case ACT_ROUTE_ADD:
+	case ACT_ROUTE_REPLACE:
+	case ACT_ROUTE_DEL:
+		return route_change(A, a, err);
+	case ACT_LINK_DEL:
+	case ACT_LINK_DEL_EARLY:
+	case ACT_BRIDGE_DEL:
+		return link_del(A, a, err);
+	case ACT_NODE_DEL:
+		return node_del(A, a, err);
+	case ACT_SYSCTL_SET:
+		break; /* batched by the caller */
+	}
+	return 0;
+}
+
+static const char *verb_of(const struct action *a)
+{
+	switch (plan_action_op(a)) {
+	case '+':
+		return a->kind == ACT_ADDR_ADD || a->kind == ACT_ROUTE_ADD ? "add" : "create";
+	case '~':
+		return a->kind == ACT_ROUTE_REPLACE ? "replace" : a->kind == ACT_SYSCTL_SET ? "set" : "change";
+	default:
+		return "delete";
+	}
+}
+
+/* Names the object and the action in the error the kernel gave, for the one place that prints. */
+static void describe(const struct action *a, struct nst_err *err)
+{
+	char text[1200];
+	plan_action_text(a, text, sizeof(text));
+	if (a->iface)
+		nst_err_obj(err, "%s/%s", a->node->kind == NODE_ROOT ? TOPO_HOST_NODE : a->node->name,
+			    a->iface->name);
+	else if (a->node)
+		nst_err_obj(err, "%s", a->node->kind == NODE_ROOT ? TOPO_HOST_NODE : a->node->name);
+	nst_err_wrap(err, "%s %s", verb_of(a), text);
+	err->loc = a->loc;
+}
+
+static void log_action(const struct apply_opts *o, const struct action *a)
+{
+	if (!o || !o->log)
+		return;
+	struct plan one = { .v = (struct action *)a, .n = 1 };
+	plan_print(o->log, &one, o->color);
+}
+
+int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, struct kview *kv,
+	       const struct apply_opts *opts, struct nst_err *err)
+{
+	struct applier A = { .p = p, .want = want, .lab = lab, .kv = kv };
+	bool stopped = false;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct action *a = &p->v[i];
+		if (a->kind == ACT_NODE_DEL && !stopped) {
+			if (stop_processes(&A, err) < 0)
+				return -1;
+			stopped = true;
+		}
+		if (a->kind != ACT_SYSCTL_SET) {
+			if (do_action(&A, a, err) < 0) {
+				describe(a, err);
+				return -1;
+			}
+			log_action(opts, a);
+			continue;
+		}
+		/* Consecutive sysctls of one node: one visit to its namespace. */
+		size_t j = i;
+		while (j < p->n && p->v[j].kind == ACT_SYSCTL_SET && p->v[j].node == a->node)
+			j++;
+		struct sysctl_batch b = { .v = a, .n = j - i };
+		struct knode *kn = knode_of(&A, a, err);
+		if (!kn || netns_call(&kn->ns, write_sysctls_inside, &b, err) < 0) {
+			describe(&p->v[i + b.failed], err);
+			return -1;
+		}
+		for (size_t k = i; k < j; k++)
+			log_action(opts, &p->v[k]);
+		i = j - 1;
+	}
+	return (int)p->n;
+}

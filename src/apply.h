@@ -1,0 +1,22 @@
+/* apply.h - the only writer: runs a plan's actions in order through the kernel rooms and stops at
+ * the first refusal, reporting the action, the object, the kernel's reason and the file position. */
+#ifndef NSTOPO_APPLY_H
+#define NSTOPO_APPLY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "observe.h"
+#include "plan.h"
+
+struct apply_opts {
+	FILE *log; /* each action as it is done ("+ link ..."), or NULL */
+	bool color;
+};
+
+/* want is NULL when the plan removes the whole lab. Returns the number of actions done, or -1. */
+int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, struct kview *kv,
+	       const struct apply_opts *opts, struct nst_err *err);
+
+#endif

@@ -1,0 +1,53 @@
+/* cmd_diff.c - `nstopo diff FILE`: what `up` would change, one line per object; exit 0 when the
+ * kernel matches the file, 1 when it differs. */
+#include "cmd.h"
+#include "observe.h"
+#include "plan.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+int cmd_diff(int argc, char **argv)
+{
+	const struct command *self = command_find("diff");
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 'h') {
+			command_print_usage(self);
+			return NST_EXIT_OK;
+		} else
+			return command_usage_error(self, "unknown option");
+	}
+	if (argc - optind != 1)
+		return command_usage_error(self, "expected one topology file");
+	struct topo_lab *want = cmd_load_lab(argv[optind]);
+	if (!want)
+		return NST_EXIT_INPUT;
+	struct topo_lab *have = NULL;
+	struct kview kv = { 0 };
+	struct plan plan = { 0 };
+	int rc = cmd_kernel_init("diff");
+	if (rc || (rc = cmd_observe(want->name, want, &have, &kv)))
+		goto out;
+	plan_build(&plan, want, have);
+	if (json)
+		plan_print_json(stdout, &plan, want->name);
+	else
+		plan_print(stdout, &plan, cmd_color(stdout));
+	rc = plan.n ? NST_EXIT_DIFFERS : NST_EXIT_OK;
+out:
+	plan_free(&plan);
+	kview_free(&kv);
+	topo_lab_free(have);
+	topo_lab_free(want);
+	return rc;
+}

@@ -1,0 +1,93 @@
+/* cmd_down.c - `nstopo down FILE` or `nstopo down --lab NAME`: remove everything the lab owns,
+ * found in the kernel by its markers (the file may be gone or edited). */
+#include "apply.h"
+#include "cmd.h"
+#include "lock.h"
+#include "netns.h"
+#include "observe.h"
+#include "plan.h"
+#include "validate.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int cmd_down(int argc, char **argv)
+{
+	const struct command *self = command_find("down");
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *name = NULL;
+	bool verbose = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+l:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			name = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			command_print_usage(self);
+			return NST_EXIT_OK;
+		default:
+			return command_usage_error(self, "unknown option");
+		}
+	}
+	if ((name && argc != optind) || (!name && argc - optind != 1))
+		return command_usage_error(self, "expected a topology file or --lab NAME");
+	struct topo_lab *file = NULL;
+	if (!name) {
+		if (!(file = cmd_load_lab(argv[optind]))) {
+			fprintf(stderr, "nstopo down: to remove the lab anyway, name it: nstopo down --lab NAME\n");
+			return NST_EXIT_INPUT;
+		}
+		name = file->name;
+	} else if (!validate_lab_name(name)) {
+		return command_usage_error(self, "invalid lab name '%s'", name);
+	}
+	struct topo_lab *have = NULL;
+	struct kview kv = { 0 };
+	struct plan plan = { 0 };
+	struct nst_err err = { 0 };
+	int lock = -1;
+	int rc = cmd_kernel_init("down");
+	if (rc)
+		goto out;
+	if ((lock = lock_lab(name, &err)) < 0) {
+		rc = cmd_fail(&err);
+		goto out;
+	}
+	if ((rc = cmd_observe(name, NULL, &have, &kv)))
+		goto out;
+	plan_build(&plan, NULL, have);
+	if (!plan.n) {
+		printf("lab %s is not running: nothing to remove\n", name);
+	} else {
+		struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
+		if (apply_plan(&plan, NULL, name, &kv, &ao, &err) < 0) {
+			rc = cmd_fail(&err);
+			goto out;
+		}
+		char summary[512];
+		plan_summary(&plan, summary, sizeof(summary));
+		printf("lab %s is down: %s\n", name, summary);
+	}
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s.lock", NSTOPO_RUN_DIR, name);
+	unlink(path);
+out:
+	plan_free(&plan);
+	kview_free(&kv);
+	topo_lab_free(have);
+	topo_lab_free(file);
+	lock_release(lock);
+	return rc;
+}

@@ -1,0 +1,84 @@
+/* cmd_up.c - `nstopo up FILE`: make the kernel match the file (create, change, remove), or
+ * report that it already does. A second `up` changes nothing. */
+#include "apply.h"
+#include "cmd.h"
+#include "lock.h"
+#include "observe.h"
+#include "plan.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+int cmd_up(int argc, char **argv)
+{
+	const struct command *self = command_find("up");
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool dry = false, verbose = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+nvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			dry = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			command_print_usage(self);
+			return NST_EXIT_OK;
+		default:
+			return command_usage_error(self, "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return command_usage_error(self, "expected one topology file");
+	struct topo_lab *want = cmd_load_lab(argv[optind]);
+	if (!want)
+		return NST_EXIT_INPUT;
+	struct topo_lab *have = NULL;
+	struct kview kv = { 0 };
+	struct plan plan = { 0 };
+	struct nst_err err = { 0 };
+	int lock = -1;
+	int rc = cmd_kernel_init("up");
+	if (rc)
+		goto out;
+	if ((lock = lock_lab(want->name, &err)) < 0) {
+		rc = cmd_fail(&err);
+		goto out;
+	}
+	if ((rc = cmd_observe(want->name, want, &have, &kv)))
+		goto out;
+	plan_build(&plan, want, have);
+	if (!plan.n) {
+		printf("lab %s is up to date: nothing to change\n", want->name);
+		goto out;
+	}
+	if (dry) {
+		plan_print(stdout, &plan, cmd_color(stdout));
+		goto out;
+	}
+	struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
+	if (apply_plan(&plan, want, want->name, &kv, &ao, &err) < 0) {
+		rc = cmd_fail(&err);
+		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up` again to finish, or "
+				"`nstopo down` to remove it\n", want->name);
+		goto out;
+	}
+	char summary[512];
+	plan_summary(&plan, summary, sizeof(summary));
+	printf("lab %s is up: %s\n", want->name, summary);
+out:
+	plan_free(&plan);
+	kview_free(&kv);
+	topo_lab_free(have);
+	topo_lab_free(want);
+	lock_release(lock);
+	return rc;
+}

@@ -1,0 +1,283 @@
+/* netns.c - network namespaces by name and fd; see netns.h.
+ * The creation recipe is iproute2's (ip/ipnetns.c netns_add), so `ip netns` sees the same thing:
+ * /run/netns is a shared mount point, each name a bind mount of the namespace file. */
+#include "netns.h"
+#include "arena.h"
+#include "nl.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct netns home = { .fd = -1 };
+static dev_t nsfs_dev; /* the device all namespace files share */
+
+int netns_init(struct nst_err *err)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (home.fd >= 0)
+		return 0;
+	home.fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home.fd < 0)
+		return nst_err_set(err, errno, "open this process's network namespace");
+	struct stat st;
+	if (fstat(home.fd, &st) == 0) {
+		home.ino = st.st_ino;
+		nsfs_dev = st.st_dev;
+	}
+	return 0;
+}
+
+struct netns *netns_home(void)
+{
+	return &home;
+}
+
+static int enter(int fd, const char *name, struct nst_err *err)
+{
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return nst_err_set(err, errno, "enter network namespace %s", name ? name : "(host)");
+	return 0;
+}
+
+/* Going home cannot fail for a reason nstopo could handle: a process stranded in a lab namespace
+ * would carry on configuring the wrong one, so this is fatal. */
+static void leave(void)
+{
+	if (setns(home.fd, CLONE_NEWNET) < 0) {
+		perror("nstopo: return to the original network namespace");
+		abort();
+	}
+}
+
+int netns_call(struct netns *ns, netns_fn fn, void *arg, struct nst_err *err)
+{
+	if (ns->fd == home.fd)
+		return fn(ns, arg, err);
+	if (enter(ns->fd, ns->name, err) < 0)
+		return -1;
+	int rc = fn(ns, arg, err);
+	leave();
+	return rc;
+}
+
+/* /run/netns must be a shared mount point so that names made here appear in other mount
+ * namespaces (and those made elsewhere appear here), as `ip netns add` arranges. */
+static int prepare_run_dir(struct nst_err *err)
+{
+	static bool done;
+	if (done)
+		return 0;
+	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return nst_err_set(err, errno, "create %s", NETNS_RUN_DIR);
+	for (int tries = 0; tries < 2; tries++) {
+		if (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) == 0) {
+			done = true;
+			return 0;
+		}
+		if (errno != EINVAL || tries)
+			break;
+		if (mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+			break;
+	}
+	return nst_err_set(err, errno, "make %s a shared mount point", NETNS_RUN_DIR);
+}
+
+static void path_of(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", NETNS_RUN_DIR, name);
+}
+
+int netns_create(const char *name, struct netns *ns, netns_fn fn, void *arg, struct nst_err *err)
+{
+	char path[512];
+	path_of(path, sizeof(path), name);
+	if (prepare_run_dir(err) < 0)
+		return -1;
+	int mfd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (mfd < 0)
+		return nst_err_set(err, errno, "create %s", path);
+	close(mfd);
+	*ns = (struct netns){ .name = xstrdup(name), .fd = -1 };
+	if (unshare(CLONE_NEWNET) < 0) {
+		nst_err_set(err, errno, "create a network namespace");
+		leave();
+		goto fail;
+	}
+	/* fn marks the namespace before it gets its name: a run killed in between leaves an empty
+	 * placeholder file (removed by the next run), never a named namespace without a marker. */
+	int rc = -1;
+	if ((ns->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+		nst_err_set(err, errno, "open the new namespace");
+	else if (!fn || fn(ns, arg, err) == 0) {
+		if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+			nst_err_set(err, errno, "bind the new namespace to %s", path);
+		else
+			rc = 0;
+	}
+	leave();
+	if (rc == 0) {
+		struct stat st;
+		if (fstat(ns->fd, &st) == 0)
+			ns->ino = st.st_ino;
+		return 0;
+	}
+fail:
+	unlink(path);
+	netns_close(ns);
+	return -1;
+}
+
+int netns_remove_placeholder(const char *name)
+{
+	char path[512];
+	struct stat st;
+	path_of(path, sizeof(path), name);
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 0 || st.st_dev == nsfs_dev)
+		return 0;
+	return unlink(path) == 0 ? 1 : 0;
+}
+
+int netns_open(const char *name, struct netns *ns, struct nst_err *err)
+{
+	char path[512];
+	path_of(path, sizeof(path), name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return nst_err_set(err, errno, "open %s", path);
+	}
+	struct stat st;
+	/* A name whose bind mount is gone (a half-made namespace) is a plain file on tmpfs. */
+	if (fstat(fd, &st) < 0 || st.st_dev != nsfs_dev) {
+		close(fd);
+		return 0;
+	}
+	*ns = (struct netns){ .name = xstrdup(name), .fd = fd, .ino = st.st_ino };
+	return 1;
+}
+
+int netns_remove(const char *name, struct nst_err *err)
+{
+	char path[512];
+	path_of(path, sizeof(path), name);
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return nst_err_set(err, errno, "unmount %s", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return nst_err_set(err, errno, "remove %s", path);
+	return 0;
+}
+
+static int open_nl_inside(struct netns *ns, void *arg, struct nst_err *err)
+{
+	ns->nl = nlr_open(err);
+	return ns->nl ? 0 : -1;
+}
+
+struct nlr *netns_nl(struct netns *ns, struct nst_err *err)
+{
+	if (!ns->nl && netns_call(ns, open_nl_inside, NULL, err) < 0)
+		return NULL;
+	return ns->nl;
+}
+
+void netns_close(struct netns *ns)
+{
+	if (!ns || ns == &home)
+		return;
+	nlr_close(ns->nl);
+	ns->nl = NULL;
+	if (ns->fd >= 0 && ns->fd != home.fd)
+		close(ns->fd);
+	ns->fd = -1;
+	free(ns->name);
+	ns->name = NULL;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int netns_list(char ***names, size_t *n, struct nst_err *err)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(NETNS_RUN_DIR);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return nst_err_set(err, errno, "list %s", NETNS_RUN_DIR);
+	}
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (*n == cap)
+			*names = xrealloc(*names, (cap = cap ? cap * 2 : 64) * sizeof(char *));
+		(*names)[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof(char *), cmp_names);
+	return 0;
+}
+
+void netns_list_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Lays each entry of /etc/netns/NAME over the same name in /etc, as `ip netns exec` does. */
+static void bind_etc(const char *name)
+{
+	char dir[512];
+	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+			continue;
+		char from[1024], to[1024];
+		snprintf(from, sizeof(from), "%s/%s", dir, e->d_name);
+		snprintf(to, sizeof(to), "/etc/%s", e->d_name);
+		mount(from, to, "none", MS_BIND, NULL);
+	}
+	closedir(d);
+}
+
+int netns_become(struct netns *ns, struct nst_err *err)
+{
+	if (setns(ns->fd, CLONE_NEWNET) < 0)
+		return nst_err_set(err, errno, "enter network namespace %s", ns->name);
+	if (unshare(CLONE_NEWNS) < 0)
+		return nst_err_set(err, errno, "create a mount namespace");
+	/* Nothing mounted from here on may leak back to the machine's own mounts. */
+	if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0)
+		return nst_err_set(err, errno, "make / a slave mount");
+	/* A sysfs mounted now belongs to this network namespace: /sys/class/net shows its links. */
+	umount2("/sys", MNT_DETACH);
+	if (mount(ns->name, "/sys", "sysfs", 0, NULL) < 0)
+		return nst_err_set(err, errno, "mount /sys for namespace %s", ns->name);
+	if (ns->name)
+		bind_etc(ns->name);
+	return 0;
+}

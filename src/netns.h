@@ -1,0 +1,58 @@
+/* netns.h - named network namespaces made the way `ip netns add` makes them (bind mounts under
+ * /run/netns), entered and left by fd; the only room that calls setns and unshare. */
+#ifndef NSTOPO_NETNS_H
+#define NSTOPO_NETNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define NETNS_RUN_DIR "/run/netns"
+#define NSTOPO_RUN_DIR "/run/nstopo"
+
+struct nlr;
+
+/* One namespace nstopo works in: its fd and a netlink socket opened inside it, both kept for
+ * the whole command so each namespace is entered at most a few times. */
+struct netns {
+	char *name;     /* under /run/netns; NULL for the machine's own namespace */
+	int fd;
+	struct nlr *nl; /* opened on first use by netns_nl() */
+	ino_t ino;      /* identity of the namespace (nsfs inode) */
+};
+
+/* Opens the process's own namespace as the one to return to and raises RLIMIT_NOFILE: a lab of
+ * thousands of nodes holds two descriptors per node. */
+int netns_init(struct nst_err *err);
+/* The machine's (or the sandbox's) own namespace, where nstopo started. */
+struct netns *netns_home(void);
+
+/* Work done inside a namespace: entered, fn run, left; fn must not leave it. */
+typedef int (*netns_fn)(struct netns *ns, void *arg, struct nst_err *err);
+int netns_call(struct netns *ns, netns_fn fn, void *arg, struct nst_err *err);
+
+/* Creates a new namespace, runs fn inside it (may be NULL), then names it /run/netns/NAME.
+ * Fails with EEXIST when the name is taken. */
+int netns_create(const char *name, struct netns *ns, netns_fn fn, void *arg, struct nst_err *err);
+/* Removes /run/netns/NAME when it is the empty file a killed run left before binding a
+ * namespace to it; returns 1 when it did. */
+int netns_remove_placeholder(const char *name);
+/* Returns 1 and fills ns when /run/netns/NAME is a namespace, 0 when there is none. */
+int netns_open(const char *name, struct netns *ns, struct nst_err *err);
+/* Unmounts and removes the name; the kernel frees the namespace when its last user is gone. */
+int netns_remove(const char *name, struct nst_err *err);
+/* The netlink socket inside ns, opened on first use. */
+struct nlr *netns_nl(struct netns *ns, struct nst_err *err);
+void netns_close(struct netns *ns);
+
+/* Names under /run/netns, sorted; a malloc'd array of malloc'd strings. */
+int netns_list(char ***names, size_t *n, struct nst_err *err);
+void netns_list_free(char **names, size_t n);
+
+/* Makes the calling process enter ns for good, with its own mount namespace in which /sys shows
+ * ns's interfaces and /etc/netns/NAME overlays /etc (as `ip netns exec`). For exec only. */
+int netns_become(struct netns *ns, struct nst_err *err);
+
+#endif

@@ -1,0 +1,423 @@
+/* nl.c - rtnetlink through libnl-route-3; see nl.h.
+ * No libnl type or NLE_* code leaves this file: the error callback keeps the kernel's own errno
+ * and extack text before libnl folds them into its codes. */
+#include "nl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <netlink/socket.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct nlr {
+	struct nl_sock *sk;
+	int last_errno;     /* from the last NLMSG_ERROR, 0 when none */
+	char extack[512];   /* its NLMSGERR_ATTR_MSG */
+};
+
+/* Called by libnl for each error ack: keep what the kernel said, then let libnl fail as usual. */
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct nlr *nl = arg;
+	nl->last_errno = -e->error;
+	nl->extack[0] = '\0';
+	const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	for (const struct nlattr *a = (const void *)((const char *)h + off);
+	     (const char *)a + NLA_HDRLEN <= (const char *)h + h->nlmsg_len && a->nla_len >= NLA_HDRLEN;
+	     a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+			snprintf(nl->extack, sizeof(nl->extack), "%.*s", (int)(a->nla_len - NLA_HDRLEN),
+				 (const char *)a + NLA_HDRLEN);
+			break;
+		}
+	}
+	return NL_STOP;
+}
+
+struct nlr *nlr_open(struct nst_err *err)
+{
+	struct nlr *nl = xcalloc(1, sizeof(*nl));
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk) {
+		free(nl);
+		nst_err_set(err, ENOMEM, "allocate a netlink socket");
+		return NULL;
+	}
+	int rc = nl_connect(nl->sk, NETLINK_ROUTE);
+	if (rc < 0) {
+		nst_err_set(err, errno ? errno : EIO, "open a netlink socket: %s", nl_geterror(rc));
+		nl_socket_free(nl->sk);
+		free(nl);
+		return NULL;
+	}
+	int one = 1;
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, on_error, nl);
+	/* Dumps of large namespaces arrive faster with a larger receive buffer. */
+	nl_socket_set_buffer_size(nl->sk, 1 << 20, 0);
+	return nl;
+}
+
+void nlr_close(struct nlr *nl)
+{
+	if (!nl)
+		return;
+	nl_socket_free(nl->sk);
+	free(nl);
+}
+
+static void reset(struct nlr *nl)
+{
+	nl->last_errno = 0;
+	nl->extack[0] = '\0';
+}
+
+/* Turns a libnl failure into the error object: the kernel's errno when the kernel refused. */
+static int fail(struct nlr *nl, int rc, struct nst_err *err, const char *what)
+{
+	if (nl->last_errno) {
+		/* The kernel refused: the caller names the object and action, errno says why. */
+		nst_err_set(err, nl->last_errno, "%s", "");
+		snprintf(err->extack, sizeof(err->extack), "%s", nl->extack);
+	} else {
+		nst_err_set(err, EIO, "%s: %s", what, nl_geterror(rc));
+	}
+	return -1;
+}
+
+static struct nl_addr *addr_of(uint8_t family, const uint8_t a[16], uint8_t plen)
+{
+	struct nl_addr *na = nl_addr_build(family, a, family == AF_INET ? 4 : 16);
+	if (!na)
+		abort();
+	nl_addr_set_prefixlen(na, plen);
+	return na;
+}
+
+static void addr_out(struct nl_addr *na, uint8_t *family, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	*family = (uint8_t)nl_addr_get_family(na);
+	unsigned len = nl_addr_get_len(na);
+	memcpy(out, nl_addr_get_binary_addr(na), len > 16 ? 16 : len);
+}
+
+/* ---- links ---- */
+
+static void link_out(struct rtnl_link *l, struct nlr_link *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", rtnl_link_get_name(l) ? rtnl_link_get_name(l) : "");
+	const char *kind = rtnl_link_get_type(l);
+	snprintf(o->kind, sizeof(o->kind), "%s", kind ? kind : "");
+	const char *alias = rtnl_link_get_ifalias(l);
+	snprintf(o->alias, sizeof(o->alias), "%s", alias ? alias : "");
+	o->ifindex = rtnl_link_get_ifindex(l);
+	o->link = rtnl_link_get_link(l);
+	o->master = rtnl_link_get_master(l);
+	o->flags = rtnl_link_get_flags(l);
+	o->mtu = rtnl_link_get_mtu(l);
+	struct nl_addr *mac = rtnl_link_get_addr(l);
+	if (mac && nl_addr_get_len(mac) == 6)
+		memcpy(o->mac, nl_addr_get_binary_addr(mac), 6);
+}
+
+int nlr_link_dump(struct nlr *nl, struct nlr_link **out, size_t *n, struct nst_err *err)
+{
+	struct nl_cache *cache = NULL;
+	reset(nl);
+	int rc = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+	if (rc < 0)
+		return fail(nl, rc, err, "list interfaces");
+	*n = (size_t)nl_cache_nitems(cache);
+	*out = xcalloc(*n ? *n : 1, sizeof(**out));
+	size_t i = 0;
+	for (struct nl_object *o = nl_cache_get_first(cache); o && i < *n; o = nl_cache_get_next(o))
+		link_out((struct rtnl_link *)o, &(*out)[i++]);
+	*n = i;
+	nl_cache_free(cache);
+	return 0;
+}
+
+int nlr_link_get(struct nlr *nl, int ifindex, struct nlr_link *out, struct nst_err *err)
+{
+	struct rtnl_link *l = NULL;
+	reset(nl);
+	int rc = rtnl_link_get_kernel(nl->sk, ifindex, NULL, &l);
+	if (rc < 0) {
+		if (nl->last_errno == ENODEV)
+			return 0;
+		return fail(nl, rc, err, "read an interface");
+	}
+	link_out(l, out);
+	rtnl_link_put(l);
+	return 1;
+}
+
+int nlr_ifindex(struct nlr *nl, const char *name, struct nst_err *err)
+{
+	struct rtnl_link *l = NULL;
+	reset(nl);
+	int rc = rtnl_link_get_kernel(nl->sk, 0, name, &l);
+	if (rc < 0) {
+		if (nl->last_errno == ENODEV)
+			return 0;
+		return fail(nl, rc, err, "look up an interface");
+	}
+	int idx = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	return idx;
+}
+
+static void veth_end_fill(struct rtnl_link *l, const struct nlr_veth_end *e, bool up)
+{
+	rtnl_link_set_name(l, e->name);
+	if (e->ns_fd >= 0)
+		rtnl_link_set_ns_fd(l, e->ns_fd);
+	if (e->mtu)
+		rtnl_link_set_mtu(l, e->mtu);
+	if (e->mac) {
+		struct nl_addr *mac = nl_addr_build(AF_LLC, e->mac, 6);
+		rtnl_link_set_addr(l, mac);
+		nl_addr_put(mac);
+	}
+	if (e->master)
+		rtnl_link_set_master(l, e->master);
+	/* The first end comes up in the creating message; the kernel refuses that for the peer,
+	 * which is not yet joined to it then (ENOTCONN). */
+	if (up)
+		rtnl_link_set_flags(l, IFF_UP);
+}
+
+int nlr_veth_add(struct nlr *nl, const struct nlr_veth_end *a, const struct nlr_veth_end *b,
+		 struct nst_err *err)
+{
+	struct rtnl_link *l = rtnl_link_veth_alloc();
+	if (!l)
+		return nst_err_set(err, ENOMEM, "create a veth pair");
+	veth_end_fill(l, a, true);
+	veth_end_fill(rtnl_link_veth_get_peer(l), b, false);
+	reset(nl);
+	int rc = rtnl_link_add(nl->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_veth_release(l);
+	return rc < 0 ? fail(nl, rc, err, "create a veth pair") : 0;
+}
+
+int nlr_bridge_add(struct nlr *nl, const char *name, struct nst_err *err)
+{
+	struct rtnl_link *l = rtnl_link_bridge_alloc();
+	if (!l)
+		return nst_err_set(err, ENOMEM, "create a bridge");
+	rtnl_link_set_name(l, name);
+	rtnl_link_set_flags(l, IFF_UP);
+	reset(nl);
+	int rc = rtnl_link_add(nl->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(l);
+	return rc < 0 ? fail(nl, rc, err, "create a bridge") : 0;
+}
+
+int nlr_link_set(struct nlr *nl, int ifindex, const char *name, const struct nlr_link_change *c,
+		 struct nst_err *err)
+{
+	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	if (ifindex) {
+		rtnl_link_set_ifindex(orig, ifindex);
+	} else {
+		/* With no index the kernel finds the link by the IFLA_IFNAME of the request. */
+		rtnl_link_set_name(orig, name);
+		rtnl_link_set_name(chg, name);
+	}
+	if (c->set & NLR_SET_UP)
+		rtnl_link_set_flags(chg, IFF_UP);
+	if (c->set & NLR_SET_MTU)
+		rtnl_link_set_mtu(chg, c->mtu);
+	if (c->set & NLR_SET_MAC) {
+		struct nl_addr *mac = nl_addr_build(AF_LLC, c->mac, 6);
+		rtnl_link_set_addr(chg, mac);
+		nl_addr_put(mac);
+	}
+	if (c->set & NLR_SET_MASTER)
+		rtnl_link_set_master(chg, c->master);
+	if (c->set & NLR_SET_ALIAS)
+		rtnl_link_set_ifalias(chg, c->alias);
+	reset(nl);
+	int rc = rtnl_link_change(nl->sk, orig, chg, 0);
+	rtnl_link_put(orig);
+	rtnl_link_put(chg);
+	return rc < 0 ? fail(nl, rc, err, "change an interface") : 0;
+}
+
+int nlr_link_del(struct nlr *nl, int ifindex, struct nst_err *err)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+	rtnl_link_set_ifindex(l, ifindex);
+	reset(nl);
+	int rc = rtnl_link_delete(nl->sk, l);
+	rtnl_link_put(l);
+	return rc < 0 ? fail(nl, rc, err, "delete an interface") : 0;
+}
+
+/* ---- addresses ---- */
+
+int nlr_addr_dump(struct nlr *nl, struct nlr_ifaddr **out, size_t *n, struct nst_err *err)
+{
+	struct nl_cache *cache = NULL;
+	reset(nl);
+	int rc = rtnl_addr_alloc_cache(nl->sk, &cache);
+	if (rc < 0)
+		return fail(nl, rc, err, "list addresses");
+	*n = (size_t)nl_cache_nitems(cache);
+	*out = xcalloc(*n ? *n : 1, sizeof(**out));
+	size_t i = 0;
+	for (struct nl_object *o = nl_cache_get_first(cache); o && i < *n; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+		if (!local)
+			continue;
+		struct nlr_ifaddr *r = &(*out)[i++];
+		r->ifindex = rtnl_addr_get_ifindex(a);
+		addr_out(local, &r->c.family, r->c.a);
+		r->c.plen = (uint8_t)rtnl_addr_get_prefixlen(a);
+	}
+	*n = i;
+	nl_cache_free(cache);
+	return 0;
+}
+
+static int addr_change(struct nlr *nl, int ifindex, const struct cidr *c, bool add, struct nst_err *err)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	struct nl_addr *local = addr_of(c->family, c->a, c->plen);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, c->plen);
+	if (add && c->family == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD); /* usable at once: a lab has no duplicates */
+	reset(nl);
+	int rc = add ? rtnl_addr_add(nl->sk, a, NLM_F_CREATE | NLM_F_EXCL) : rtnl_addr_delete(nl->sk, a, 0);
+	nl_addr_put(local);
+	rtnl_addr_put(a);
+	return rc < 0 ? fail(nl, rc, err, add ? "add an address" : "delete an address") : 0;
+}
+
+int nlr_addr_add(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_err *err)
+{
+	return addr_change(nl, ifindex, c, true, err);
+}
+
+int nlr_addr_del(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_err *err)
+{
+	return addr_change(nl, ifindex, c, false, err);
+}
+
+/* ---- routes ---- */
+
+static void route_out(struct rtnl_route *rt, struct nlr_route *o)
+{
+	memset(o, 0, sizeof(*o));
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	o->dst.family = rtnl_route_get_family(rt);
+	if (dst) {
+		uint8_t fam;
+		addr_out(dst, &fam, o->dst.a);
+		o->dst.plen = (uint8_t)nl_addr_get_prefixlen(dst);
+	}
+	o->protocol = rtnl_route_get_protocol(rt);
+	o->table = (uint8_t)rtnl_route_get_table(rt);
+	o->type = rtnl_route_get_type(rt);
+	o->scope = rtnl_route_get_scope(rt);
+	o->metric = rtnl_route_get_priority(rt);
+	int nh = rtnl_route_get_nnexthops(rt);
+	o->multipath = nh > 1;
+	if (nh >= 1) {
+		struct rtnl_nexthop *hop = rtnl_route_nexthop_n(rt, 0);
+		o->oif = rtnl_route_nh_get_ifindex(hop);
+		struct nl_addr *gw = rtnl_route_nh_get_gateway(hop);
+		if (gw) {
+			uint8_t fam;
+			addr_out(gw, &fam, o->via);
+			o->has_via = true;
+		}
+	}
+}
+
+int nlr_route_dump(struct nlr *nl, struct nlr_route **out, size_t *n, struct nst_err *err)
+{
+	struct nl_cache *cache = NULL;
+	reset(nl);
+	int rc = rtnl_route_alloc_cache(nl->sk, AF_UNSPEC, 0, &cache);
+	if (rc < 0)
+		return fail(nl, rc, err, "list routes");
+	*n = (size_t)nl_cache_nitems(cache);
+	*out = xcalloc(*n ? *n : 1, sizeof(**out));
+	size_t i = 0;
+	for (struct nl_object *o = nl_cache_get_first(cache); o && i < *n; o = nl_cache_get_next(o))
+		route_out((struct rtnl_route *)o, &(*out)[i++]);
+	*n = i;
+	nl_cache_free(cache);
+	return 0;
+}
+
+static struct rtnl_route *route_in(const struct nlr_route *r)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct nl_addr *dst = addr_of(r->dst.family, r->dst.a, r->dst.plen);
+	rtnl_route_set_family(rt, r->dst.family);
+	rtnl_route_set_dst(rt, dst);
+	nl_addr_put(dst);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, r->protocol);
+	rtnl_route_set_type(rt, r->type ? r->type : RTN_UNICAST);
+	rtnl_route_set_priority(rt, r->metric);
+	rtnl_route_set_scope(rt, r->has_via ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+	if (r->has_via || r->oif) {
+		struct rtnl_nexthop *hop = rtnl_route_nh_alloc();
+		if (r->oif)
+			rtnl_route_nh_set_ifindex(hop, r->oif);
+		if (r->has_via) {
+			struct nl_addr *gw = addr_of(r->dst.family, r->via, r->dst.family == AF_INET ? 32 : 128);
+			rtnl_route_nh_set_gateway(hop, gw);
+			nl_addr_put(gw);
+		}
+		rtnl_route_add_nexthop(rt, hop);
+	}
+	return rt;
+}
+
+int nlr_route_add(struct nlr *nl, const struct nlr_route *r, bool replace, struct nst_err *err)
+{
+	struct rtnl_route *rt = route_in(r);
+	reset(nl);
+	int rc = rtnl_route_add(nl->sk, rt, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL));
+	rtnl_route_put(rt);
+	return rc < 0 ? fail(nl, rc, err, replace ? "replace a route" : "add a route") : 0;
+}
+
+int nlr_route_del(struct nlr *nl, const struct nlr_route *r, struct nst_err *err)
+{
+	struct rtnl_route *rt = route_in(r);
+	reset(nl);
+	int rc = rtnl_route_delete(nl->sk, rt, 0);
+	rtnl_route_put(rt);
+	return rc < 0 ? fail(nl, rc, err, "delete a route") : 0;
+}

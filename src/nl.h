@@ -1,0 +1,97 @@
+/* nl.h - the rtnetlink boundary (libnl-route-3): links, addresses and routes of one namespace,
+ * as plain structs; errors become an nst_err with errno and extack. Prefix nlr_ (libnl owns nl_). */
+#ifndef NSTOPO_NL_H
+#define NSTOPO_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "topo.h"
+
+struct nlr; /* one netlink socket, bound to the namespace it was opened in */
+
+/* Opens a socket in the calling thread's current network namespace. */
+struct nlr *nlr_open(struct nst_err *err);
+void nlr_close(struct nlr *nl);
+
+struct nlr_link {
+	char name[TOPO_IFNAME_MAX + 1];
+	char kind[16]; /* "veth", "bridge", "" for others */
+	char alias[256];
+	int ifindex;
+	int link;   /* IFLA_LINK: a veth's peer ifindex (in the peer's namespace) */
+	int master; /* 0 when none */
+	unsigned flags;
+	uint32_t mtu;
+	uint8_t mac[6];
+};
+
+struct nlr_ifaddr {
+	int ifindex;
+	struct cidr c;
+};
+
+struct nlr_route {
+	struct cidr dst;
+	uint8_t protocol, table, type, scope;
+	uint32_t metric;
+	int oif;
+	bool has_via;
+	uint8_t via[16];
+	bool multipath;
+};
+
+/* Dumps; the arrays are malloc'd and owned by the caller. */
+int nlr_link_dump(struct nlr *nl, struct nlr_link **out, size_t *n, struct nst_err *err);
+int nlr_addr_dump(struct nlr *nl, struct nlr_ifaddr **out, size_t *n, struct nst_err *err);
+int nlr_route_dump(struct nlr *nl, struct nlr_route **out, size_t *n, struct nst_err *err);
+/* One link by ifindex; returns 1 when found, 0 when not. */
+int nlr_link_get(struct nlr *nl, int ifindex, struct nlr_link *out, struct nst_err *err);
+
+/* One end of a veth pair; ns_fd -1 means the namespace of the socket the request goes on.
+ * The first end is made up; the second must be brought up afterwards (nlr_link_set). */
+struct nlr_veth_end {
+	const char *name;
+	int ns_fd;
+	uint32_t mtu; /* 0: the kernel's default */
+	const uint8_t *mac;
+	int master; /* ifindex of a bridge in that namespace, 0 for none */
+};
+
+int nlr_veth_add(struct nlr *nl, const struct nlr_veth_end *a, const struct nlr_veth_end *b,
+		struct nst_err *err);
+int nlr_bridge_add(struct nlr *nl, const char *name, struct nst_err *err);
+/* Returns the ifindex of name in nl's namespace, or 0 when there is none. */
+int nlr_ifindex(struct nlr *nl, const char *name, struct nst_err *err);
+
+/* Fields to change on a link: each applies only when its flag is set. */
+enum {
+	NLR_SET_UP = 1u << 0,
+	NLR_SET_MTU = 1u << 1,
+	NLR_SET_MAC = 1u << 2,
+	NLR_SET_MASTER = 1u << 3,
+	NLR_SET_ALIAS = 1u << 4,
+};
+struct nlr_link_change {
+	unsigned set;
+	uint32_t mtu;
+	uint8_t mac[6];
+	int master; /* 0 detaches */
+	const char *alias;
+};
+/* The link is ifindex, or name when ifindex is 0. */
+int nlr_link_set(struct nlr *nl, int ifindex, const char *name, const struct nlr_link_change *c,
+		 struct nst_err *err);
+int nlr_link_del(struct nlr *nl, int ifindex, struct nst_err *err);
+
+int nlr_addr_add(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_err *err);
+int nlr_addr_del(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_err *err);
+
+/* A unicast route in the main table with nstopo's protocol (dst, metric, oif, via are used);
+ * replace swaps the gateway or device of the route with the same destination and metric. */
+int nlr_route_add(struct nlr *nl, const struct nlr_route *r, bool replace, struct nst_err *err);
+int nlr_route_del(struct nlr *nl, const struct nlr_route *r, struct nst_err *err);
+
+#endif

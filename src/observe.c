@@ -1,0 +1,417 @@
+/* observe.c - kernel to model; see observe.h.
+ * Every namespace under /run/netns is asked for its marker (the alias of its lo), so a lab is
+ * found whole even when its file is gone or has changed its prefix. */
+#include "observe.h"
+#include "marker.h"
+#include "nl.h"
+#include "sysctl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Route protocols that say "put here by a person or by nstopo"; every other protocol (kernel,
+ * ra, dhcp, zebra, bird, bgp, ospf, ...) belongs to someone else and is never touched. */
+static bool route_proto_owned(uint8_t proto)
+{
+	return proto == RTPROT_UNSPEC || proto == RTPROT_BOOT || proto == RTPROT_STATIC ||
+	       proto == TOPO_RTPROT;
+}
+
+static void collide(struct kview *kv, struct srcloc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void collide(struct kview *kv, struct srcloc loc, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	struct kcollision *c =
+		ARENA_PUSH(&kv->arena, kv->collisions, kv->n_collisions, kv->cap_collisions);
+	c->text = arena_strdup(&kv->arena, buf);
+	c->loc = loc;
+}
+
+struct knode *kview_node(struct kview *kv, const char *netns)
+{
+	return strmap_get(&kv->by_node, netns ? netns : "");
+}
+
+struct knode *kview_add(struct kview *kv, const char *netns, struct netns *ns)
+{
+	struct knode *kn = arena_alloc(&kv->arena, sizeof(*kn));
+	kn->ns = *ns;
+	*ARENA_PUSH(&kv->arena, kv->nodes, kv->n_nodes, kv->cap_nodes) = kn;
+	strmap_put(&kv->by_node, arena_strdup(&kv->arena, netns ? netns : ""), kn);
+	return kn;
+}
+
+int kview_ifindex(struct kview *kv, struct knode *kn, const char *ifname, struct nst_err *err)
+{
+	uintptr_t v = (uintptr_t)strmap_get(&kn->ifindex, ifname);
+	if (v)
+		return (int)v;
+	struct nlr *nl = netns_nl(&kn->ns, err);
+	if (!nl)
+		return -1;
+	int idx = nlr_ifindex(nl, ifname, err);
+	if (idx > 0)
+		strmap_put(&kn->ifindex, arena_strdup(&kv->arena, ifname), (void *)(uintptr_t)idx);
+	return idx;
+}
+
+void kview_forget_ifindex(struct knode *kn, const char *ifname)
+{
+	/* strmap has no removal: a zero value reads as "unknown", so the next use asks the kernel. */
+	if (strmap_get(&kn->ifindex, ifname))
+		strmap_put(&kn->ifindex, ifname, NULL);
+}
+
+void kview_free(struct kview *kv)
+{
+	if (!kv)
+		return;
+	for (size_t i = 0; i < kv->n_nodes; i++) {
+		strmap_free(&kv->nodes[i]->ifindex);
+		netns_close(&kv->nodes[i]->ns);
+	}
+	strmap_free(&kv->by_node);
+	arena_free(&kv->arena);
+	memset(kv, 0, sizeof(*kv));
+}
+
+/* ---- one namespace ---- */
+
+struct visit {
+	struct topo_lab *have;
+	struct topo_lab *want;
+	const char *lab;
+	struct marker m;
+	bool ours;
+	struct topo_node *node; /* the have node, when ours */
+	struct topo_node *want_node;
+};
+
+static void read_sysctls(struct visit *v)
+{
+	size_t n;
+	const struct topo_sysctl *keys = topo_node_sysctls(v->want, v->want_node, &n);
+	for (size_t i = 0; i < n; i++) {
+		char value[256];
+		struct nst_err ignored = { 0 };
+		struct topo_sysctl *s =
+			ARENA_PUSH(&v->have->arena, v->node->sysctls, v->node->n_sysctls, v->node->cap_sysctls);
+		s->key = arena_strdup(&v->have->arena, keys[i].key);
+		/* A key that cannot be read (an interface's, before the interface exists) differs. */
+		s->value = sysctl_read(keys[i].key, value, sizeof(value), &ignored) == 0
+				   ? arena_strdup(&v->have->arena, value)
+				   : NULL;
+	}
+}
+
+/* Inside the namespace: open its socket, read its marker and, when it is one of ours that the
+ * file names too, the sysctls the file cares about. */
+static int visit_inside(struct netns *ns, void *arg, struct nst_err *err)
+{
+	struct visit *v = arg;
+	ns->nl = nlr_open(err);
+	if (!ns->nl)
+		return -1;
+	struct nlr_link lo;
+	int found = nlr_link_get(ns->nl, 1, &lo, err);
+	if (found < 0)
+		return -1;
+	v->ours = found && marker_parse(lo.alias, &v->m) && v->m.fields == 2 &&
+		  (!v->lab || strcmp(v->m.lab, v->lab) == 0);
+	if (!v->ours || !v->have)
+		return 0;
+	v->want_node = v->want ? topo_node_find(v->want, v->m.node) : NULL;
+	if (v->want_node && strcmp(topo_node_netns(v->want, v->want_node), ns->name) != 0)
+		v->want_node = NULL;
+	v->node = topo_node_add(v->have, v->m.node, (struct srcloc){ 0 });
+	v->node->netns = arena_strdup(&v->have->arena, ns->name);
+	if (v->want_node)
+		read_sysctls(v);
+	return 0;
+}
+
+static bool is_loopback_default(const struct cidr *c)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+	if (c->family == AF_INET)
+		return c->a[0] == 127 && c->a[1] == 0 && c->a[2] == 0 && c->a[3] == 1 && c->plen == 8;
+	return c->plen == 128 && memcmp(c->a, v6lo, 16) == 0;
+}
+
+static struct topo_iface *iface_by_index(struct topo_node *node, int ifindex)
+{
+	for (size_t i = 0; i < node->n_ifaces; i++)
+		if (node->ifaces[i].ifindex == ifindex)
+			return &node->ifaces[i];
+	return NULL;
+}
+
+static const char *name_by_index(const struct nlr_link *links, size_t n, int ifindex)
+{
+	for (size_t i = 0; i < n; i++)
+		if (links[i].ifindex == ifindex)
+			return links[i].name;
+	return NULL;
+}
+
+/* Interfaces of one namespace: the lab's (by marker) into the node, every name into the
+ * ifindex map, and foreign ones that take a name the file wants into the collisions. */
+static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have, const char *lab,
+		       struct topo_node *node, const struct topo_node *want_node,
+		       const struct nlr_link *links, size_t n)
+{
+	bool root = node->kind == NODE_ROOT;
+	for (size_t i = 0; i < n; i++) {
+		const struct nlr_link *l = &links[i];
+		struct marker m;
+		bool owned = marker_parse(l->alias, &m) && m.fields >= 3 && strcmp(m.lab, lab) == 0 &&
+			     strcmp(m.node, node->name) == 0 && strcmp(m.ifname, l->name) == 0;
+		if (!root)
+			strmap_put(&kn->ifindex, arena_strdup(&kv->arena, l->name),
+				   (void *)(uintptr_t)l->ifindex);
+		if (!owned && !(!root && l->ifindex == 1)) {
+			const struct topo_iface *w = want_node ? topo_iface_find(want_node, l->name) : NULL;
+			if (w && (root || w->link >= 0 || strcmp(l->name, TOPO_BRIDGE_DEV) == 0))
+				collide(kv, w->loc, "%s: interface %s exists and is not this lab's (%s)",
+					node->name, l->name,
+					l->alias[0] ? l->alias : "no nstopo marker: made by someone else");
+			continue;
+		}
+		if (root)
+			strmap_put(&kn->ifindex, arena_strdup(&kv->arena, l->name),
+				   (void *)(uintptr_t)l->ifindex);
+		struct topo_iface *iface = topo_iface_add(have, node, l->name, (struct srcloc){ 0 });
+		iface->ifindex = l->ifindex;
+		iface->peer_ifindex = l->link;
+		iface->mtu = l->mtu;
+		memcpy(iface->mac, l->mac, 6);
+		iface->has = IFACE_HAS_MTU | IFACE_HAS_MAC;
+		iface->up = (l->flags & IFF_UP) != 0;
+		const char *master = l->master ? name_by_index(links, n, l->master) : NULL;
+		snprintf(iface->master, sizeof(iface->master), "%s", master ? master : "");
+		if (owned && m.fields == 5)
+			iface->peer = arena_printf(&have->arena, "%s:%s", m.peer_node, m.peer_if);
+	}
+}
+
+static void take_addrs(struct topo_lab *have, struct topo_node *node, const struct nlr_ifaddr *a,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct topo_iface *iface = iface_by_index(node, a[i].ifindex);
+		if (!iface)
+			continue;
+		if (a[i].c.family == AF_INET6 && addr_is_link_local6(a[i].c.a))
+			continue;
+		if (strcmp(iface->name, "lo") == 0 && node->kind != NODE_ROOT && is_loopback_default(&a[i].c))
+			continue;
+		topo_addr_add(have, iface, &a[i].c, (struct srcloc){ 0 });
+	}
+}
+
+static void take_routes(struct topo_lab *have, struct topo_node *node, const struct nlr_route *r,
+			size_t n, const struct nlr_link *links, size_t nl)
+{
+	bool root = node->kind == NODE_ROOT;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].table != RT_TABLE_MAIN || r[i].type != RTN_UNICAST)
+			continue;
+		if (root ? r[i].protocol != TOPO_RTPROT : !route_proto_owned(r[i].protocol))
+			continue;
+		const struct topo_iface *oif = r[i].oif ? iface_by_index(node, r[i].oif) : NULL;
+		if (root && !oif)
+			continue; /* the host's own route: not the lab's even with our protocol */
+		struct topo_route *t = ARENA_PUSH(&have->arena, node->routes, node->n_routes, node->cap_routes);
+		t->to = r[i].dst;
+		t->metric = r[i].metric;
+		t->has = ROUTE_HAS_METRIC;
+		t->proto = r[i].protocol;
+		t->oif = r[i].oif;
+		if (r[i].has_via) {
+			memcpy(t->via, r[i].via, 16);
+			t->has |= ROUTE_HAS_VIA;
+		}
+		const char *dev = r[i].oif ? name_by_index(links, nl, r[i].oif) : NULL;
+		if (dev) {
+			snprintf(t->dev, sizeof(t->dev), "%s", dev);
+			t->has |= ROUTE_HAS_DEV;
+		}
+		if (r[i].multipath)
+			t->has &= ~ROUTE_HAS_VIA; /* differs from any single-gateway route in the file */
+	}
+}
+
+static int dump_node(struct kview *kv, struct knode *kn, struct topo_lab *have, const char *lab,
+		     struct topo_node *node, const struct topo_node *want_node, struct nst_err *err)
+{
+	struct nlr_link *links = NULL;
+	struct nlr_ifaddr *addrs = NULL;
+	struct nlr_route *routes = NULL;
+	size_t nl = 0, na = 0, nr = 0;
+	int rc = -1;
+	struct nlr *sock = netns_nl(&kn->ns, err);
+	if (!sock || nlr_link_dump(sock, &links, &nl, err) < 0)
+		goto out;
+	take_links(kv, kn, have, lab, node, want_node, links, nl);
+	if (nlr_addr_dump(sock, &addrs, &na, err) < 0 || nlr_route_dump(sock, &routes, &nr, err) < 0)
+		goto out;
+	take_addrs(have, node, addrs, na);
+	take_routes(have, node, routes, nr, links, nl);
+	rc = 0;
+out:
+	if (rc < 0)
+		nst_err_obj(err, "%s", node->kind == NODE_ROOT ? "host" : node->netns);
+	free(links);
+	free(addrs);
+	free(routes);
+	return rc;
+}
+
+/* ---- links from their ends ---- */
+
+static void pair_links(struct topo_lab *have)
+{
+	for (size_t i = 0; i < have->n_nodes; i++) {
+		struct topo_node *node = have->nodes[i];
+		for (size_t j = 0; j < node->n_ifaces; j++) {
+			struct topo_iface *a = &node->ifaces[j];
+			if (!a->peer || a->link >= 0)
+				continue;
+			char pnode[256];
+			const char *colon = strchr(a->peer, ':');
+			snprintf(pnode, sizeof(pnode), "%.*s", (int)(colon - a->peer), a->peer);
+			ptrdiff_t pi = topo_node_index(have, pnode);
+			struct topo_iface *b = pi >= 0 ? topo_iface_find(have->nodes[pi], colon + 1) : NULL;
+			char back[512];
+			snprintf(back, sizeof(back), "%s:%s", node->name, a->name);
+			/* Both markers name each other and the kernel's own peer indexes agree. */
+			if (!b || b->link >= 0 || !b->peer || strcmp(b->peer, back) != 0 ||
+			    a->peer_ifindex != b->ifindex || b->peer_ifindex != a->ifindex)
+				continue;
+			struct topo_link *l = ARENA_PUSH(&have->arena, have->links, have->n_links, have->cap_links);
+			l->end[0] = (struct topo_end){ (uint32_t)i, (uint32_t)j, { 0 } };
+			l->end[1] = (struct topo_end){ (uint32_t)pi, (uint32_t)(b - have->nodes[pi]->ifaces), { 0 } };
+			a->link = b->link = (int32_t)(have->n_links - 1);
+		}
+	}
+}
+
+/* ---- the whole lab ---- */
+
+static int observe_namespaces(const char *lab, struct topo_lab *want, struct topo_lab *have,
+			      struct kview *kv, struct nst_err *err)
+{
+	char **names;
+	size_t n;
+	if (netns_list(&names, &n, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct netns ns;
+		int found = netns_open(names[i], &ns, err);
+		if (found <= 0) {
+			rc = found;
+			continue;
+		}
+		struct visit v = { .have = have, .want = want, .lab = lab };
+		if (netns_call(&ns, visit_inside, &v, err) < 0) {
+			nst_err_obj(err, "namespace %s", names[i]);
+			netns_close(&ns);
+			rc = -1;
+			continue;
+		}
+		if (v.ours && !kview_node(kv, names[i])) {
+			struct knode *kn = kview_add(kv, names[i], &ns);
+			rc = dump_node(kv, kn, have, lab, v.node, v.want_node, err);
+			continue;
+		}
+		/* Not ours: a collision when the file wants that name. */
+		for (size_t j = 0; want && j < want->n_nodes; j++) {
+			const struct topo_node *w = want->nodes[j];
+			if (w->kind == NODE_ROOT || strcmp(topo_node_netns(want, w), names[i]) != 0)
+				continue;
+			if (v.m.fields == 2)
+				collide(kv, w->loc, "%s: network namespace %s belongs to node %s of lab %s",
+					w->name, names[i], v.m.node, v.m.lab);
+			else
+				collide(kv, w->loc, "%s: network namespace %s exists and is not this lab's "
+					"(no nstopo marker: made by hand, e.g. `ip netns add`?)",
+					w->name, names[i]);
+		}
+		netns_close(&ns);
+	}
+	netns_list_free(names, n);
+	return rc;
+}
+
+int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **have,
+		struct kview *kv, struct nst_err *err)
+{
+	struct topo_lab *h = topo_lab_new();
+	h->name = arena_strdup(&h->arena, lab_name);
+	*have = h;
+	if (observe_namespaces(lab_name, want, h, kv, err) < 0)
+		return -1;
+	/* The host's own namespace: only interfaces that carry this lab's marker. */
+	struct netns home = *netns_home();
+	home.nl = NULL;
+	struct knode *kn = kview_add(kv, NULL, &home);
+	kn->ns.name = NULL;
+	struct topo_node *host = topo_node_add(h, TOPO_HOST_NODE, (struct srcloc){ 0 });
+	const struct topo_node *want_host = want ? topo_node_find(want, TOPO_HOST_NODE) : NULL;
+	if (dump_node(kv, kn, h, lab_name, host, want_host, err) < 0)
+		return -1;
+	pair_links(h);
+	return 0;
+}
+
+/* ---- finding nodes of any lab (exec, list) ---- */
+
+int observe_find_nodes(const char *lab, const char *node, struct lab_node_ref **out, size_t *n,
+		       struct nst_err *err)
+{
+	char **names;
+	size_t count, cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (netns_list(&names, &count, err) < 0)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		struct netns ns;
+		if (netns_open(names[i], &ns, err) <= 0)
+			continue;
+		struct visit v = { .lab = lab };
+		int rc = netns_call(&ns, visit_inside, &v, err);
+		netns_close(&ns);
+		if (rc < 0 || !v.ours || (node && strcmp(v.m.node, node) != 0))
+			continue;
+		if (*n == cap)
+			*out = xrealloc(*out, (cap = cap ? cap * 2 : 8) * sizeof(**out));
+		(*out)[(*n)++] = (struct lab_node_ref){ xstrdup(v.m.lab), xstrdup(v.m.node),
+							xstrdup(names[i]) };
+	}
+	netns_list_free(names, count);
+	return 0;
+}
+
+void observe_refs_free(struct lab_node_ref *refs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(refs[i].lab);
+		free(refs[i].node);
+		free(refs[i].netns);
+	}
+	free(refs);
+}

@@ -1,0 +1,707 @@
+/* plan.c - the differ; see plan.h. Objects are matched by name: nodes by name and namespace,
+ * links by their two ends, addresses by value, routes by destination and metric. */
+#include "plan.h"
+#include "sysctl.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct differ {
+	struct plan *p;
+	struct topo_lab *want; /* never NULL here: an empty lab stands for "nothing" */
+	struct topo_lab *have;
+	struct strmap want_links, have_links; /* "A:a|B:b" -> link index + 1 */
+	bool *have_link_gone;                 /* deleted early: not deleted again */
+};
+
+static struct action *emit(struct differ *D, enum action_kind kind, const struct topo_lab *lab,
+			   const struct topo_node *node)
+{
+	struct action *a = ARENA_PUSH(&D->p->arena, D->p->v, D->p->n, D->p->cap);
+	a->kind = kind;
+	a->lab = lab;
+	a->node = node;
+	if (lab == D->want && node)
+		a->loc = node->loc;
+	return a;
+}
+
+static const char *link_key(struct arena *ar, const struct topo_lab *lab, const struct topo_link *l)
+{
+	char a[300], b[300];
+	snprintf(a, sizeof(a), "%s:%s", topo_end_node(lab, &l->end[0])->name,
+		 topo_end_iface(lab, &l->end[0])->name);
+	snprintf(b, sizeof(b), "%s:%s", topo_end_node(lab, &l->end[1])->name,
+		 topo_end_iface(lab, &l->end[1])->name);
+	return strcmp(a, b) <= 0 ? arena_printf(ar, "%s|%s", a, b) : arena_printf(ar, "%s|%s", b, a);
+}
+
+/* The observed node that is the desired one: same name and same namespace. */
+static struct topo_node *have_of(struct differ *D, const struct topo_node *wn)
+{
+	struct topo_node *hn = topo_node_find(D->have, wn->name);
+	if (!hn)
+		return NULL;
+	if (wn->kind == NODE_ROOT)
+		return hn->kind == NODE_ROOT ? hn : NULL;
+	if (hn->kind == NODE_ROOT || !hn->netns || strcmp(hn->netns, topo_node_netns(D->want, wn)) != 0)
+		return NULL;
+	return hn;
+}
+
+/* The desired node an observed one stays as, or NULL when it goes. */
+static struct topo_node *want_of(struct differ *D, const struct topo_node *hn)
+{
+	struct topo_node *wn = topo_node_find(D->want, hn->name);
+	if (hn->kind == NODE_ROOT)
+		return wn && wn->kind == NODE_ROOT ? wn : NULL;
+	return wn && have_of(D, wn) == hn ? wn : NULL;
+}
+
+static bool is_lo(const struct topo_iface *i)
+{
+	return strcmp(i->name, "lo") == 0;
+}
+
+static bool is_br(const struct topo_iface *i)
+{
+	return strcmp(i->name, TOPO_BRIDGE_DEV) == 0;
+}
+
+/* An observed interface that stays: its node stays, and it is lo, the bridge of a bridge node
+ * that stays one, or an end of a link the file still has. */
+static bool iface_stays(struct differ *D, const struct topo_node *hn, const struct topo_iface *hi)
+{
+	const struct topo_node *wn = want_of(D, hn);
+	if (!wn)
+		return false;
+	if (is_lo(hi) && hn->kind != NODE_ROOT)
+		return true;
+	if (is_br(hi) && hi->link < 0)
+		return wn->kind == NODE_BRIDGE;
+	if (hi->link < 0)
+		return false;
+	const char *key = link_key(&D->p->arena, D->have, &D->have->links[hi->link]);
+	return strmap_get(&D->want_links, key) != NULL;
+}
+
+uint32_t plan_wanted_mtu(const struct topo_lab *lab, const struct topo_iface *iface)
+{
+	if (iface->has & IFACE_HAS_MTU)
+		return iface->mtu;
+	if (iface->link >= 0 && (lab->links[iface->link].has & LINK_HAS_MTU))
+		return lab->links[iface->link].mtu;
+	return is_br(iface) ? 0 : 1500;
+}
+
+/* ---- nodes and links ---- */
+
+static void add_nodes(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i];
+		if (wn->kind != NODE_ROOT && !have_of(D, wn))
+			emit(D, ACT_NODE_ADD, D->want, wn);
+	}
+}
+
+static void index_links(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_links; i++)
+		strmap_put(&D->want_links, link_key(&D->p->arena, D->want, &D->want->links[i]),
+			   (void *)(uintptr_t)(i + 1));
+	for (size_t i = 0; i < D->have->n_links; i++)
+		strmap_put(&D->have_links, link_key(&D->p->arena, D->have, &D->have->links[i]),
+			   (void *)(uintptr_t)(i + 1));
+	D->have_link_gone = arena_alloc(&D->p->arena, D->have->n_links + 1);
+}
+
+static void delete_link(struct differ *D, enum action_kind kind, const struct topo_node *hn,
+			const struct topo_iface *hi)
+{
+	if (hi->link >= 0) {
+		if (D->have_link_gone[hi->link])
+			return;
+		D->have_link_gone[hi->link] = true;
+	}
+	struct action *a = emit(D, kind, D->have, hn);
+	a->iface = hi;
+	a->link = hi->link >= 0 ? &D->have->links[hi->link] : NULL;
+}
+
+/* A new link whose end names are still held by an observed interface (on another link, or on
+ * none) can only be made once that interface is gone. */
+static void clear_names_for_new_links(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_links; i++) {
+		const struct topo_link *l = &D->want->links[i];
+		if (strmap_get(&D->have_links, link_key(&D->p->arena, D->want, l)))
+			continue;
+		for (int e = 0; e < 2; e++) {
+			const struct topo_node *hn = have_of(D, topo_end_node(D->want, &l->end[e]));
+			const struct topo_iface *hi =
+				hn ? topo_iface_find(hn, topo_end_iface(D->want, &l->end[e])->name) : NULL;
+			if (hi && hi->ifindex > 0 && !is_lo(hi))
+				delete_link(D, ACT_LINK_DEL_EARLY, hn, hi);
+		}
+	}
+}
+
+static void add_bridges_and_links(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i];
+		const struct topo_node *hn = have_of(D, wn);
+		const struct topo_iface *br = hn ? topo_iface_find(hn, TOPO_BRIDGE_DEV) : NULL;
+		if (wn->kind == NODE_BRIDGE && (!br || br->link >= 0))
+			emit(D, ACT_BRIDGE_ADD, D->want, wn);
+	}
+	for (size_t i = 0; i < D->want->n_links; i++) {
+		const struct topo_link *l = &D->want->links[i];
+		if (strmap_get(&D->have_links, link_key(&D->p->arena, D->want, l)))
+			continue;
+		struct action *a = emit(D, ACT_LINK_ADD, D->want, topo_end_node(D->want, &l->end[0]));
+		a->link = l;
+		a->loc = l->loc;
+	}
+}
+
+/* ---- interface settings ---- */
+
+static void set_iface(struct differ *D, const struct topo_node *wn, const struct topo_iface *wi,
+		      const struct topo_iface *hi)
+{
+	unsigned change = 0;
+	uint32_t mtu = plan_wanted_mtu(D->want, wi);
+	bool master = wn->kind == NODE_BRIDGE && !is_br(wi) && !is_lo(wi);
+	if (!hi->up)
+		change |= CHG_UP;
+	if (!is_lo(wi) && mtu && hi->mtu != mtu)
+		change |= CHG_MTU;
+	if ((wi->has & IFACE_HAS_MAC) && memcmp(wi->mac, hi->mac, 6) != 0)
+		change |= CHG_MAC;
+	if (!is_lo(wi) && !is_br(wi) && master != (strcmp(hi->master, TOPO_BRIDGE_DEV) == 0))
+		change |= CHG_MASTER;
+	if (!change)
+		return;
+	struct action *a = emit(D, ACT_LINK_SET, D->want, wn);
+	a->iface = wi;
+	a->old = hi;
+	a->change = change;
+	a->mtu = mtu;
+	a->master = master;
+	a->loc = wi->loc.line ? wi->loc : wn->loc;
+}
+
+static void set_ifaces(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i];
+		const struct topo_node *hn = have_of(D, wn);
+		if (!hn)
+			continue;
+		for (size_t j = 0; j < hn->n_ifaces; j++) {
+			const struct topo_iface *hi = &hn->ifaces[j];
+			const struct topo_iface *wi = topo_iface_find(wn, hi->name);
+			static const struct topo_iface implicit_lo = { .name = "lo", .link = -1 };
+			static const struct topo_iface implicit_br = { .name = TOPO_BRIDGE_DEV, .link = -1 };
+			if (!wi && is_lo(hi) && wn->kind != NODE_ROOT)
+				wi = &implicit_lo;
+			if (!wi && is_br(hi) && wn->kind == NODE_BRIDGE)
+				wi = &implicit_br;
+			if (wi && iface_stays(D, hn, hi))
+				set_iface(D, wn, wi, hi);
+		}
+	}
+}
+
+/* ---- addresses ---- */
+
+static bool has_addr(const struct topo_iface *i, const struct cidr *c)
+{
+	for (size_t a = 0; i && a < i->n_addrs; a++)
+		if (cidr_equal(&i->addrs[a].c, c))
+			return true;
+	return false;
+}
+
+/* IPv6 keys an address by its value alone: a new prefix length needs the old one gone first. */
+static bool v6_same_value(const struct cidr *a, const struct cidr *b)
+{
+	return a->family == AF_INET6 && b->family == AF_INET6 && a->plen != b->plen &&
+	       memcmp(a->a, b->a, 16) == 0;
+}
+
+static void add_addrs(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i];
+		const struct topo_node *hn = have_of(D, wn);
+		for (size_t j = 0; j < wn->n_ifaces; j++) {
+			const struct topo_iface *wi = &wn->ifaces[j];
+			const struct topo_iface *hi = hn ? topo_iface_find(hn, wi->name) : NULL;
+			if (hi && !iface_stays(D, hn, hi))
+				hi = NULL;
+			for (size_t a = 0; a < wi->n_addrs; a++) {
+				if (has_addr(hi, &wi->addrs[a].c))
+					continue;
+				for (size_t h = 0; hi && h < hi->n_addrs; h++)
+					if (v6_same_value(&hi->addrs[h].c, &wi->addrs[a].c)) {
+						struct action *d = emit(D, ACT_ADDR_DEL_EARLY, D->have, hn);
+						d->iface = hi;
+						d->addr = hi->addrs[h].c;
+					}
+				struct action *x = emit(D, ACT_ADDR_ADD, D->want, wn);
+				x->iface = wi;
+				x->addr = wi->addrs[a].c;
+				x->loc = wi->addrs[a].loc;
+			}
+		}
+	}
+}
+
+static void del_addrs(struct differ *D)
+{
+	for (size_t i = 0; i < D->have->n_nodes; i++) {
+		const struct topo_node *hn = D->have->nodes[i];
+		const struct topo_node *wn = want_of(D, hn);
+		for (size_t j = 0; wn && j < hn->n_ifaces; j++) {
+			const struct topo_iface *hi = &hn->ifaces[j];
+			if (!iface_stays(D, hn, hi))
+				continue;
+			const struct topo_iface *wi = topo_iface_find(wn, hi->name);
+			for (size_t a = 0; a < hi->n_addrs; a++) {
+				bool early = false;
+				for (size_t w = 0; wi && w < wi->n_addrs; w++)
+					early |= v6_same_value(&hi->addrs[a].c, &wi->addrs[w].c);
+				if (has_addr(wi, &hi->addrs[a].c) || early)
+					continue;
+				struct action *d = emit(D, ACT_ADDR_DEL, D->have, hn);
+				d->iface = hi;
+				d->addr = hi->addrs[a].c;
+			}
+		}
+	}
+}
+
+/* ---- sysctls ---- */
+
+static void set_sysctls(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i];
+		const struct topo_node *hn = have_of(D, wn);
+		size_t n;
+		const struct topo_sysctl *s = topo_node_sysctls(D->want, wn, &n);
+		for (size_t k = 0; k < n; k++) {
+			const char *old = NULL;
+			for (size_t h = 0; hn && h < hn->n_sysctls; h++)
+				if (strcmp(hn->sysctls[h].key, s[k].key) == 0)
+					old = hn->sysctls[h].value;
+			char a[256], b[256];
+			sysctl_normalize(s[k].value, a, sizeof(a));
+			if (old) {
+				sysctl_normalize(old, b, sizeof(b));
+				if (strcmp(a, b) == 0)
+					continue;
+			} else if (!hn && !topo_node_is_router(wn) && strcmp(a, "0") == 0 &&
+				   (strcmp(s[k].key, "net.ipv4.ip_forward") == 0 ||
+				    strcmp(s[k].key, "net.ipv6.conf.all.forwarding") == 0)) {
+				continue; /* a new namespace starts with forwarding off */
+			}
+			struct action *x = emit(D, ACT_SYSCTL_SET, D->want, wn);
+			x->sysctl = &s[k];
+			x->old_value = old;
+			x->loc = s[k].loc;
+		}
+	}
+}
+
+/* ---- routes ---- */
+
+static bool route_key_equal(const struct topo_route *w, const struct topo_route *h)
+{
+	return cidr_equal(&w->to, &h->to) && topo_route_metric(w) == h->metric;
+}
+
+static bool route_value_equal(const struct topo_route *w, const struct topo_route *h)
+{
+	bool wvia = w->has & ROUTE_HAS_VIA, hvia = h->has & ROUTE_HAS_VIA;
+	if (wvia != hvia || (wvia && memcmp(w->via, h->via, 16) != 0))
+		return false;
+	if ((w->has & ROUTE_HAS_DEV) && strcmp(w->dev, h->dev) != 0)
+		return false;
+	return h->proto == TOPO_RTPROT;
+}
+
+static void add_routes(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i];
+		const struct topo_node *hn = have_of(D, wn);
+		for (size_t r = 0; r < wn->n_routes; r++) {
+			const struct topo_route *wr = &wn->routes[r], *hr = NULL;
+			for (size_t h = 0; hn && h < hn->n_routes && !hr; h++)
+				if (route_key_equal(wr, &hn->routes[h]))
+					hr = &hn->routes[h];
+			if (hr && route_value_equal(wr, hr))
+				continue;
+			struct action *x = emit(D, hr ? ACT_ROUTE_REPLACE : ACT_ROUTE_ADD, D->want, wn);
+			x->route = wr;
+			x->old_route = hr;
+			x->loc = wr->loc;
+		}
+	}
+}
+
+static const struct topo_iface *iface_by_index(const struct topo_node *n, int ifindex)
+{
+	for (size_t i = 0; i < n->n_ifaces; i++)
+		if (n->ifaces[i].ifindex == ifindex)
+			return &n->ifaces[i];
+	return NULL;
+}
+
+static void del_routes(struct differ *D)
+{
+	for (size_t i = 0; i < D->have->n_nodes; i++) {
+		const struct topo_node *hn = D->have->nodes[i];
+		const struct topo_node *wn = want_of(D, hn);
+		if (!wn && hn->kind != NODE_ROOT)
+			continue; /* goes with its namespace */
+		for (size_t h = 0; h < hn->n_routes; h++) {
+			const struct topo_route *hr = &hn->routes[h];
+			bool wanted = false;
+			for (size_t r = 0; wn && r < wn->n_routes && !wanted; r++)
+				wanted = route_key_equal(&wn->routes[r], hr);
+			const struct topo_iface *oif = iface_by_index(hn, hr->oif);
+			if (wanted || (oif && !is_lo(oif) && !iface_stays(D, hn, oif)))
+				continue; /* kept, or goes with its interface */
+			struct action *x = emit(D, ACT_ROUTE_DEL, D->have, hn);
+			x->route = hr;
+		}
+	}
+}
+
+/* ---- deletions ---- */
+
+static void del_links_and_nodes(struct differ *D)
+{
+	for (size_t i = 0; i < D->have->n_nodes; i++) {
+		const struct topo_node *hn = D->have->nodes[i];
+		const struct topo_node *wn = want_of(D, hn);
+		for (size_t j = 0; j < hn->n_ifaces; j++) {
+			const struct topo_iface *hi = &hn->ifaces[j];
+			if (is_lo(hi) && hn->kind != NODE_ROOT)
+				continue;
+			if (hi->link >= 0) {
+				const struct topo_link *l = &D->have->links[hi->link];
+				const struct topo_node *other = topo_end_node(D->have, &l->end[0]) == hn
+									? topo_end_node(D->have, &l->end[1])
+									: topo_end_node(D->have, &l->end[0]);
+				/* A link between two namespaces that both go, goes with them; else it is
+				 * deleted now, so its surviving end disappears at once. */
+				bool survives = wn || hn->kind == NODE_ROOT || want_of(D, other) ||
+						other->kind == NODE_ROOT;
+				if (survives && !iface_stays(D, hn, hi))
+					delete_link(D, ACT_LINK_DEL, hn, hi);
+			} else if (is_br(hi)) {
+				if (wn && wn->kind != NODE_BRIDGE)
+					emit(D, ACT_BRIDGE_DEL, D->have, hn)->iface = hi;
+			} else if (wn || hn->kind == NODE_ROOT) {
+				delete_link(D, ACT_LINK_DEL, hn, hi); /* an end whose pair was broken */
+			}
+		}
+	}
+	for (size_t i = 0; i < D->have->n_nodes; i++) {
+		const struct topo_node *hn = D->have->nodes[i];
+		if (hn->kind != NODE_ROOT && !want_of(D, hn))
+			emit(D, ACT_NODE_DEL, D->have, hn);
+	}
+}
+
+void plan_build(struct plan *p, struct topo_lab *want, struct topo_lab *have)
+{
+	struct topo_lab *empty = NULL;
+	if (!want) {
+		empty = topo_lab_new();
+		empty->name = have->name;
+		want = empty;
+	}
+	memset(p, 0, sizeof(*p));
+	p->want = want == empty ? NULL : want;
+	p->have = have;
+	struct differ D = { .p = p, .want = want, .have = have };
+	index_links(&D);
+	add_nodes(&D);
+	clear_names_for_new_links(&D);
+	add_bridges_and_links(&D);
+	set_ifaces(&D);
+	add_addrs(&D);
+	set_sysctls(&D);
+	add_routes(&D);
+	del_routes(&D);
+	del_addrs(&D);
+	del_links_and_nodes(&D);
+	/* Early deletions are listed in creation order; move them before the creations of the same
+	 * names but after the namespaces they need exist (a stable partition by kind). */
+	size_t n = p->n;
+	struct action *sorted = arena_alloc(&p->arena, (n ? n : 1) * sizeof(*sorted));
+	size_t w = 0;
+	for (enum action_kind k = ACT_NODE_ADD; k <= ACT_NODE_DEL; k++)
+		for (size_t i = 0; i < n; i++)
+			if (p->v[i].kind == k)
+				sorted[w++] = p->v[i];
+	p->v = sorted;
+	p->cap = n;
+	strmap_free(&D.want_links);
+	strmap_free(&D.have_links);
+	if (empty) {
+		/* Actions point into have only; the empty lab can go. */
+		topo_lab_free(empty);
+	}
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	arena_free(&p->arena);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- printing ---- */
+
+static const char *node_label(const struct topo_node *n)
+{
+	return n->kind == NODE_ROOT ? TOPO_HOST_NODE : n->name;
+}
+
+static void route_text(const struct topo_route *r, char *buf, size_t len)
+{
+	char to[CIDR_STR_MAX], via[CIDR_STR_MAX];
+	if (r->to.plen == 0)
+		snprintf(to, sizeof(to), "%s", r->to.family == AF_INET6 ? "default (IPv6)" : "default");
+	else
+		cidr_format(&r->to, to, sizeof(to));
+	int n = snprintf(buf, len, "%s", to);
+	if (r->has & ROUTE_HAS_VIA)
+		n += snprintf(buf + n, len - (size_t)n, " via %s", addr_format(r->to.family, r->via, via, sizeof(via)));
+	if ((r->has & ROUTE_HAS_DEV) && r->dev[0])
+		n += snprintf(buf + n, len - (size_t)n, " dev %s", r->dev);
+	uint32_t m = topo_route_metric(r);
+	if (m && !(r->to.family == AF_INET6 && m == 1024))
+		snprintf(buf + n, len - (size_t)n, " metric %u", m);
+}
+
+static void link_text(const struct topo_lab *lab, const struct action *a, char *buf, size_t len)
+{
+	if (!a->link) {
+		snprintf(buf, len, "%s:%s", node_label(a->node), a->iface->name);
+		return;
+	}
+	const struct topo_end *e = a->link->end;
+	snprintf(buf, len, "%s:%s <-> %s:%s", node_label(topo_end_node(lab, &e[0])),
+		 topo_end_iface(lab, &e[0])->name, node_label(topo_end_node(lab, &e[1])),
+		 topo_end_iface(lab, &e[1])->name);
+}
+
+static void mac_text(const uint8_t m[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static void set_text(const struct action *a, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s:%s", node_label(a->node), a->iface->name);
+	const char *sep = " ";
+	if (a->change & CHG_MTU) {
+		n += snprintf(buf + n, len - (size_t)n, "%smtu %u -> %u", sep, a->old->mtu, a->mtu);
+		sep = ", ";
+	}
+	if (a->change & CHG_MAC) {
+		char o[24], w[24];
+		mac_text(a->old->mac, o, sizeof(o));
+		mac_text(a->iface->mac, w, sizeof(w));
+		n += snprintf(buf + n, len - (size_t)n, "%smac %s -> %s", sep, o, w);
+		sep = ", ";
+	}
+	if (a->change & CHG_MASTER) {
+		n += snprintf(buf + n, len - (size_t)n, "%s%s", sep,
+			      a->master ? "into bridge " TOPO_BRIDGE_DEV : "out of its bridge");
+		sep = ", ";
+	}
+	if (a->change & CHG_UP)
+		snprintf(buf + n, len - (size_t)n, "%sdown -> up", sep);
+}
+
+char plan_action_op(const struct action *a)
+{
+	switch (a->kind) {
+	case ACT_NODE_ADD:
+	case ACT_BRIDGE_ADD:
+	case ACT_LINK_ADD:
+	case ACT_ADDR_ADD:
+	case ACT_ROUTE_ADD:
+		return '+';
+	case ACT_LINK_SET:
+	case ACT_SYSCTL_SET:
+	case ACT_ROUTE_REPLACE:
+		return '~';
+	default:
+		return '-';
+	}
+}
+
+const char *plan_action_object(const struct action *a)
+{
+	switch (a->kind) {
+	case ACT_NODE_ADD:
+	case ACT_NODE_DEL:
+		return "node";
+	case ACT_BRIDGE_ADD:
+	case ACT_BRIDGE_DEL:
+		return "bridge";
+	case ACT_LINK_ADD:
+	case ACT_LINK_DEL:
+	case ACT_LINK_DEL_EARLY:
+		return "link";
+	case ACT_LINK_SET:
+		return "interface";
+	case ACT_ADDR_ADD:
+	case ACT_ADDR_DEL:
+	case ACT_ADDR_DEL_EARLY:
+		return "address";
+	case ACT_SYSCTL_SET:
+		return "sysctl";
+	default:
+		return "route";
+	}
+}
+
+void plan_action_text(const struct action *a, char *buf, size_t len)
+{
+	char x[512], y[512];
+	switch (a->kind) {
+	case ACT_NODE_ADD:
+	case ACT_NODE_DEL:
+		snprintf(buf, len, "node %s", a->node->name);
+		break;
+	case ACT_BRIDGE_ADD:
+	case ACT_BRIDGE_DEL:
+		snprintf(buf, len, "bridge %s:%s", a->node->name, TOPO_BRIDGE_DEV);
+		break;
+	case ACT_LINK_ADD:
+	case ACT_LINK_DEL:
+	case ACT_LINK_DEL_EARLY:
+		link_text(a->lab, a, x, sizeof(x));
+		snprintf(buf, len, "link %s", x);
+		break;
+	case ACT_LINK_SET:
+		set_text(a, buf, len);
+		break;
+	case ACT_ADDR_ADD:
+	case ACT_ADDR_DEL:
+	case ACT_ADDR_DEL_EARLY:
+		snprintf(buf, len, "address %s:%s %s", node_label(a->node), a->iface->name,
+			 cidr_format(&a->addr, x, sizeof(x)));
+		break;
+	case ACT_SYSCTL_SET:
+		snprintf(buf, len, "sysctl %s: %s %s -> %s", a->node->name, a->sysctl->key,
+			 a->old_value ? a->old_value : "(unreadable)", a->sysctl->value);
+		break;
+	case ACT_ROUTE_ADD:
+	case ACT_ROUTE_DEL:
+		route_text(a->route, x, sizeof(x));
+		snprintf(buf, len, "route %s: %s", node_label(a->node), x);
+		break;
+	case ACT_ROUTE_REPLACE:
+		route_text(a->old_route, x, sizeof(x));
+		route_text(a->route, y, sizeof(y));
+		snprintf(buf, len, "route %s: %s -> %s%s", node_label(a->node), x, y,
+			 a->old_route->proto != TOPO_RTPROT ? " (made by hand)" : "");
+		break;
+	}
+}
+
+void plan_print(FILE *out, const struct plan *p, bool color)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		char text[1200];
+		char op = plan_action_op(&p->v[i]);
+		plan_action_text(&p->v[i], text, sizeof(text));
+		if (color)
+			fprintf(out, "\033[%sm%c %s\033[0m\n", op == '+' ? "32" : op == '-' ? "31" : "33",
+				op, text);
+		else
+			fprintf(out, "%c %s\n", op, text);
+	}
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+void plan_print_json(FILE *out, const struct plan *p, const char *lab)
+{
+	fputs("{\"lab\":", out);
+	json_string(out, lab);
+	fprintf(out, ",\"count\":%zu,\"changes\":[", p->n);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct action *a = &p->v[i];
+		char text[1200], op[2] = { plan_action_op(a), 0 };
+		plan_action_text(a, text, sizeof(text));
+		fputs(i ? ",{\"op\":" : "{\"op\":", out);
+		json_string(out, op);
+		fputs(",\"object\":", out);
+		json_string(out, plan_action_object(a));
+		if (a->node) {
+			fputs(",\"node\":", out);
+			json_string(out, node_label(a->node));
+		}
+		if (a->iface) {
+			fputs(",\"interface\":", out);
+			json_string(out, a->iface->name);
+		}
+		fputs(",\"text\":", out);
+		json_string(out, text);
+		if (a->loc.line)
+			fprintf(out, ",\"line\":%u,\"col\":%u", a->loc.line, a->loc.col);
+		fputc('}', out);
+	}
+	fputs("]}\n", out);
+}
+
+void plan_summary(const struct plan *p, char *buf, size_t len)
+{
+	static const char *const objects[] = { "node", "bridge", "link", "interface",
+					       "address", "sysctl", "route" };
+	static const char ops[] = { '+', '~', '-' };
+	int n = snprintf(buf, len, "%zu change%s", p->n, p->n == 1 ? "" : "s");
+	const char *sep = ": ";
+	for (size_t o = 0; o < 3; o++)
+		for (size_t k = 0; k < sizeof(objects) / sizeof(*objects); k++) {
+			size_t count = 0;
+			for (size_t i = 0; i < p->n; i++)
+				count += plan_action_op(&p->v[i]) == ops[o] &&
+					 strcmp(plan_action_object(&p->v[i]), objects[k]) == 0;
+			if (count && (size_t)n < len)
+				n += snprintf(buf + n, len - (size_t)n, "%s%c%zu %s", sep, ops[o], count,
+					      objects[k]);
+			if (count)
+				sep = ", ";
+		}
+}

@@ -1,0 +1,73 @@
+/* plan.h - two lab models (the file's and the kernel's) to an ordered list of small actions:
+ * creations and changes first, deletions last. `up` applies it, `diff` prints it. */
+#ifndef NSTOPO_PLAN_H
+#define NSTOPO_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "topo.h"
+
+enum action_kind {
+	ACT_NODE_ADD,
+	ACT_LINK_DEL_EARLY, /* a link of the kernel's that holds a name a new link needs */
+	ACT_ADDR_DEL_EARLY, /* an IPv6 address whose prefix length changes */
+	ACT_BRIDGE_ADD,
+	ACT_LINK_ADD,
+	ACT_LINK_SET,
+	ACT_ADDR_ADD,
+	ACT_SYSCTL_SET,
+	ACT_ROUTE_ADD,
+	ACT_ROUTE_REPLACE,
+	ACT_ROUTE_DEL,
+	ACT_ADDR_DEL,
+	ACT_LINK_DEL,
+	ACT_BRIDGE_DEL,
+	ACT_NODE_DEL,
+};
+
+/* What ACT_LINK_SET changes. */
+enum { CHG_UP = 1u << 0, CHG_MTU = 1u << 1, CHG_MAC = 1u << 2, CHG_MASTER = 1u << 3 };
+
+struct action {
+	enum action_kind kind;
+	const struct topo_node *node;   /* desired for additions and changes, observed for deletions */
+	const struct topo_iface *iface; /* the interface concerned, same side as node */
+	const struct topo_iface *old;   /* ACT_LINK_SET: the observed interface */
+	const struct topo_link *link;   /* ACT_LINK_ADD: desired; ACT_LINK_DEL*: observed */
+	const struct topo_lab *lab;     /* the model link, node and iface belong to */
+	struct cidr addr;               /* ACT_ADDR_* */
+	const struct topo_route *route; /* desired (add, replace) or observed (del) */
+	const struct topo_route *old_route; /* ACT_ROUTE_REPLACE: the observed one */
+	const struct topo_sysctl *sysctl;   /* desired */
+	const char *old_value;              /* observed sysctl value, NULL when unreadable */
+	unsigned change;                    /* ACT_LINK_SET: CHG_* */
+	uint32_t mtu;                       /* ACT_LINK_SET: the wanted mtu */
+	bool master;                        /* ACT_LINK_SET: wanted in the node's bridge */
+	struct srcloc loc;                  /* where the file asks for it (zero for deletions) */
+};
+
+struct plan {
+	struct arena arena;
+	struct action *v;
+	size_t n, cap;
+	const struct topo_lab *want, *have;
+};
+
+/* want may be NULL: the plan then removes everything of the lab (down). */
+void plan_build(struct plan *p, struct topo_lab *want, struct topo_lab *have);
+void plan_free(struct plan *p);
+
+/* The action in the form diff prints: "+ link r1:eth1 <-> r2:eth1". */
+void plan_action_text(const struct action *a, char *buf, size_t len);
+char plan_action_op(const struct action *a);    /* '+', '-' or '~' */
+const char *plan_action_object(const struct action *a); /* "node", "link", "address", ... */
+void plan_print(FILE *out, const struct plan *p, bool color);
+void plan_print_json(FILE *out, const struct plan *p, const char *lab);
+/* "3 changes: +1 node, +2 link" */
+void plan_summary(const struct plan *p, char *buf, size_t len);
+
+/* The mtu a desired interface must have: its own, its link's, or the veth default 1500. */
+uint32_t plan_wanted_mtu(const struct topo_lab *lab, const struct topo_iface *iface);
+
+#endif
