@@ -218,17 +218,35 @@ static const char *const xcheck_keys[] = { "node", "cmd", NULL };
 /* ---- addresses and interfaces ---- */
 
 /* Checked here, before the name is stored in its IFNAMSIZ buffer. */
-static bool ifname_ok(struct loader *L, const struct ynode *n, const char *name)
+static bool ifname_ok(struct loader *L, struct srcloc loc, const char *name)
 {
 	if (validate_ifname(name))
 		return true;
 	if (strlen(name) > TOPO_IFNAME_MAX)
-		bad(L, n, "interface name '%s' is longer than %d bytes (the kernel's IFNAMSIZ)", name,
-		    TOPO_IFNAME_MAX);
+		diags_add(L->d, loc, "interface name '%s' is longer than %d bytes (the kernel's IFNAMSIZ)",
+			  name, TOPO_IFNAME_MAX);
 	else
-		bad(L, n, "invalid interface name '%s' (1 to %d bytes, no '/', ':' or white space)",
-		    name, TOPO_IFNAME_MAX);
+		diags_add(L->d, loc,
+			  "invalid interface name '%s' (1 to %d bytes, no '/', ':' or white space)", name,
+			  TOPO_IFNAME_MAX);
 	return false;
+}
+
+/* Why cidr_parse refused s: "invalid address" alone leaves the user to guess which part. */
+static const char *cidr_why(const char *s, bool need_prefix, char *why, size_t len)
+{
+	const char *slash = strchr(s, '/');
+	char addr[CIDR_STR_MAX];
+	uint8_t fam, a[16];
+	snprintf(addr, sizeof(addr), "%.*s", slash ? (int)(slash - s) : (int)strlen(s), s);
+	if (!addr_parse(addr, &fam, a))
+		snprintf(why, len, "'%s' is not an IPv4 or IPv6 address", addr);
+	else if (!slash && need_prefix)
+		snprintf(why, len, "it needs a prefix length, like %s/%d", addr, fam == AF_INET ? 24 : 64);
+	else
+		snprintf(why, len, "an IPv%d prefix length is 0 to %d, not '%s'", fam == AF_INET ? 4 : 6,
+			 fam == AF_INET ? 32 : 128, slash ? slash + 1 : "");
+	return why;
 }
 
 static void add_address(struct loader *L, struct topo_iface *iface, const struct ynode *n)
@@ -238,8 +256,8 @@ static void add_address(struct loader *L, struct topo_iface *iface, const struct
 	if (!s)
 		return;
 	if (!cidr_parse(s, &c, true)) {
-		bad(L, n, "invalid address '%s' (expected an address with a prefix length, like "
-			  "10.0.0.1/24 or 2001:db8::1/64)", s);
+		char why[160];
+		bad(L, n, "invalid address '%s': %s", s, cidr_why(s, true, why, sizeof(why)));
 		return;
 	}
 	topo_addr_add(L->lab, iface, &c, loc_of(L, n));
@@ -272,12 +290,15 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 	return true;
 }
 
-static void decode_iface_map(struct loader *L, struct topo_iface *iface, const struct ynode *m)
+static void decode_iface_map(struct loader *L, const struct topo_node *node,
+			     struct topo_iface *iface, const struct ynode *m)
 {
+	char where[128];
+	snprintf(where, sizeof(where), "interface %s:%s", node->name, iface->name);
 	for (size_t i = 0; i + 1 < m->n; i += 2) {
 		const struct ynode *k = m->items[i], *v = m->items[i + 1];
 		uint64_t u;
-		if (!key_ok(L, k, iface_keys, "an interface"))
+		if (!key_ok(L, k, iface_keys, where))
 			continue;
 		if (strcmp(k->value, "addresses") == 0) {
 			add_addresses(L, iface, v);
@@ -308,7 +329,7 @@ static void decode_interfaces(struct loader *L, struct topo_node *node, const st
 		return;
 	for (size_t i = 0; i + 1 < m->n; i += 2) {
 		const struct ynode *k = m->items[i], *v = m->items[i + 1];
-		if (!ifname_ok(L, k, k->value))
+		if (!ifname_ok(L, loc_of(L, k), k->value))
 			continue;
 		if (topo_iface_find(node, k->value)) {
 			bad(L, k, "interface '%s' is given twice in node %s", k->value, node->name);
@@ -316,7 +337,7 @@ static void decode_interfaces(struct loader *L, struct topo_node *node, const st
 		}
 		struct topo_iface *iface = topo_iface_add(L->lab, node, k->value, loc_of(L, k));
 		if (v->type == Y_MAP)
-			decode_iface_map(L, iface, v);
+			decode_iface_map(L, node, iface, v);
 		else
 			add_addresses(L, iface, v);
 	}
@@ -345,8 +366,15 @@ static bool route_to(struct loader *L, struct topo_route *r, const char *s, stru
 	if (strcmp(s, "default") == 0)
 		return true; /* family from the gateway, else IPv4 */
 	if (!cidr_parse(s, &r->to, false)) {
-		diags_add(L->d, loc, "invalid destination '%s' (expected default or a prefix, like "
-				     "10.9.0.0/16)", s);
+		uint8_t fam, a[16];
+		char addr[CIDR_STR_MAX], why[160];
+		snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(s, "/"), s);
+		if (addr_parse(addr, &fam, a))
+			diags_add(L->d, loc, "invalid destination '%s': %s", s,
+				  cidr_why(s, false, why, sizeof(why)));
+		else
+			diags_add(L->d, loc, "invalid destination '%s' (expected default or a prefix, "
+					     "like 10.9.0.0/16)", s);
 		return false;
 	}
 	struct cidr net;
@@ -513,7 +541,8 @@ static void decode_sysctl(struct loader *L, struct topo_node *node, const struct
 		return;
 	for (size_t i = 0; i + 1 < m->n; i += 2) {
 		const struct ynode *k = m->items[i], *v = m->items[i + 1];
-		if (v->type != Y_SCALAR || ytree_is_null(v)) {
+		/* An empty value would only fail later, when the kernel refuses to write it. */
+		if (v->type != Y_SCALAR || ytree_is_null(v) || !v->len) {
 			bad(L, v, "sysctl %s needs a value (a number or a string)", k->value);
 			continue;
 		}
@@ -860,9 +889,11 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 {
 	struct topo_node *node = topo_node_add(L->lab, k->value, loc_of(L, k));
 	bool is_root = node->kind == NODE_ROOT;
+	char what[128];
+	snprintf(what, sizeof(what), "node %s", node->name);
 	if (ytree_is_null(v))
 		return;
-	if (!want_map(L, v, is_root ? "host" : "a node"))
+	if (!want_map(L, v, is_root ? "host" : what))
 		return;
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct ynode *key = v->items[i];
@@ -871,7 +902,7 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 				    "the lab's links), not '%s'", key->value);
 			continue;
 		}
-		if (key_ok(L, key, node_keys, "a node"))
+		if (key_ok(L, key, node_keys, what))
 			decode_node_key(L, node, key, v->items[i + 1]);
 	}
 }
@@ -910,7 +941,7 @@ static bool decode_end(struct loader *L, size_t link_idx, const struct ynode *n,
 		return false;
 	}
 	struct topo_node *node = L->lab->nodes[ni];
-	if (!ifname_ok(L, n, colon + 1))
+	if (!ifname_ok(L, loc_in(L, n, (size_t)(colon + 1 - s)), colon + 1))
 		return false;
 	struct topo_iface *iface = topo_iface_find(node, colon + 1);
 	if (!iface)
@@ -955,8 +986,11 @@ static void decode_link(struct loader *L, const struct ynode *n)
 			return;
 		}
 	}
-	if (!want_seq(L, eps, "a link"))
+	if (eps->type != Y_SEQ) {
+		bad(L, eps, "a link is a list of two endpoints, like [h1:eth0, r1:eth0], not %s",
+		    shape(eps));
 		return;
+	}
 	if (eps->n != 2) {
 		bad(L, eps, "a link has exactly two endpoints, not %zu", eps->n);
 		return;
@@ -1209,12 +1243,17 @@ struct topo_lab *load_yaml_buf(const char *file, const char *buf, size_t len, st
 	struct loader L = { .lab = lab, .d = d, .file = lab->file };
 	struct ytree tree = { 0 };
 	struct srcloc top = { lab->file, 1, 1 };
-	if (!ytree_parse(&tree, lab->file, buf, len, d)) {
+	/* After an error that leaves the tree whole (a duplicate key), the rest is still checked so
+	 * that the user sees every error at once; a tree cut short is not. */
+	if (!ytree_parse(&tree, lab->file, buf, len, d) && !(tree.root && tree.root->complete)) {
 		ytree_free(&tree);
 		return lab;
 	}
 	if (!tree.root)
 		diags_add(d, top, "the file holds no YAML document (it is empty or only comments)");
+	else if (ytree_is_null(tree.root))
+		diags_add(d, (struct srcloc){ lab->file, tree.root->line, tree.root->col },
+			  "the YAML document is empty (a topology is a mapping with name, nodes and links)");
 	else if (tree.root->type != Y_MAP)
 		diags_add(d, (struct srcloc){ lab->file, tree.root->line, tree.root->col },
 			  "a topology is a mapping with name, nodes and links, not %s", shape(tree.root));

@@ -65,7 +65,11 @@ struct checker {
 static void check_names(struct checker *C)
 {
 	struct topo_lab *lab = C->lab;
-	if (lab->name && !validate_lab_name(lab->name))
+	/* Too long gets its own message: the characters are fine, and counting them is tedious. */
+	if (lab->name && strlen(lab->name) > TOPO_LAB_NAME_MAX)
+		SAY(C, lab->name_loc, "lab name '%s' is %zu characters long, more than %d", lab->name,
+		    strlen(lab->name), TOPO_LAB_NAME_MAX);
+	else if (lab->name && !validate_lab_name(lab->name))
 		SAY(C, lab->name_loc,
 		    "invalid lab name '%s' (lower-case letters, digits and '-', starting with a letter "
 		    "or digit, at most %d characters)", lab->name, TOPO_LAB_NAME_MAX);
@@ -79,12 +83,17 @@ static void check_names(struct checker *C)
 		const struct topo_node *node = lab->nodes[i];
 		if (node->kind == NODE_ROOT)
 			continue;
-		if (!validate_node_name(node->name))
+		if (strlen(node->name) > TOPO_NODE_NAME_MAX)
+			SAY(C, node->loc, "node name '%s' is %zu characters long, more than %d", node->name,
+			    strlen(node->name), TOPO_NODE_NAME_MAX);
+		else if (!validate_node_name(node->name))
 			SAY(C, node->loc,
 			    "invalid node name '%s' (letters, digits, '_', '.' and '-', starting with a "
 			    "letter or digit, at most %d characters)", node->name, TOPO_NODE_NAME_MAX);
 		else if (strlen(lab->prefix) + strlen(node->name) > TOPO_NETNS_NAME_MAX)
-			SAY(C, node->loc, "prefix and node name together exceed %d characters",
+			SAY(C, node->loc,
+			    "node %s: prefix and node name together are %zu characters, more than %d (the "
+			    "name of its namespace)", node->name, strlen(lab->prefix) + strlen(node->name),
 			    TOPO_NETNS_NAME_MAX);
 		if (node->hostname) {
 			bool ok = strlen(node->hostname) <= 64 && isalnum((unsigned char)node->hostname[0]);
@@ -105,7 +114,10 @@ static void check_iface(struct checker *C, const struct topo_node *node, const s
 	bool is_lo = strcmp(iface->name, "lo") == 0;
 	bool is_br = node->kind == NODE_BRIDGE && strcmp(iface->name, TOPO_BRIDGE_DEV) == 0;
 	if (node->kind == NODE_ROOT) {
-		if (iface->link < 0)
+		/* The root namespace's own lo is the machine's; a link end of that name would clash. */
+		if (iface->link >= 0 && is_lo)
+			SAY(C, iface->loc, "interface name 'lo' is reserved in host");
+		else if (iface->link < 0)
 			SAY(C, iface->loc,
 			    "host interface '%s' is not the host-side end of one of this lab's links "
 			    "(nstopo never configures the host's own interfaces)", iface->name);
@@ -150,6 +162,7 @@ struct addr_use {
 	const struct topo_node *node;
 	const char *ifname;
 	size_t node_id, segment;
+	size_t prev; /* nearest earlier use of the address on its node or segment; SIZE_MAX: none */
 };
 
 static size_t uf_find(size_t *parent, size_t x)
@@ -159,17 +172,56 @@ static size_t uf_find(size_t *parent, size_t x)
 	return x;
 }
 
-static int addr_use_cmp(const void *pa, const void *pb)
+static int addr_cmp(const struct addr_use *a, const struct addr_use *b)
 {
-	const struct addr_use *a = pa, *b = pb;
 	if (a->addr->c.family != b->addr->c.family)
 		return a->addr->c.family < b->addr->c.family ? -1 : 1;
-	int c = memcmp(a->addr->c.a, b->addr->c.a, 16);
+	return memcmp(a->addr->c.a, b->addr->c.a, 16);
+}
+
+static int loc_cmp(const struct srcloc *a, const struct srcloc *b)
+{
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->col < b->col ? -1 : a->col > b->col;
+}
+
+/* Uses at one position (a YAML alias) still get a fixed order, so messages do not vary. */
+static int use_pos_cmp(const struct addr_use *a, const struct addr_use *b)
+{
+	int c = loc_cmp(&a->addr->loc, &b->addr->loc);
 	if (c)
 		return c;
-	if (a->addr->loc.line != b->addr->loc.line)
-		return a->addr->loc.line < b->addr->loc.line ? -1 : 1;
-	return a->addr->loc.col < b->addr->loc.col ? -1 : a->addr->loc.col > b->addr->loc.col;
+	if (a->node_id != b->node_id)
+		return a->node_id < b->node_id ? -1 : 1;
+	return strcmp(a->ifname, b->ifname);
+}
+
+/* Orders of the uses: by address, then by node or by segment, then by position. Grouping the
+ * same address on the same node (or segment) makes each use's earlier twin its neighbour, so the
+ * check is a sort, not a scan over every other use of that address. */
+static int by_node(const void *pa, const void *pb)
+{
+	const struct addr_use *a = *(const struct addr_use *const *)pa;
+	const struct addr_use *b = *(const struct addr_use *const *)pb;
+	int c = addr_cmp(a, b);
+	if (c)
+		return c;
+	if (a->node_id != b->node_id)
+		return a->node_id < b->node_id ? -1 : 1;
+	return use_pos_cmp(a, b);
+}
+
+static int by_segment(const void *pa, const void *pb)
+{
+	const struct addr_use *a = *(const struct addr_use *const *)pa;
+	const struct addr_use *b = *(const struct addr_use *const *)pb;
+	int c = addr_cmp(a, b);
+	if (c)
+		return c;
+	if (a->segment != b->segment)
+		return a->segment < b->segment ? -1 : 1;
+	return use_pos_cmp(a, b);
 }
 
 /* Segment ids: one per interface to start with, joined across each link and across each
@@ -202,6 +254,23 @@ static size_t *segments(const struct topo_lab *lab, size_t **first_out)
 	return parent;
 }
 
+/* Sorts p by cmp and points each use at its earlier twin in that order, when nearer than the one
+ * it has. */
+static void link_twins(struct addr_use **p, size_t n, int (*cmp)(const void *, const void *),
+		       const struct addr_use *base)
+{
+	qsort(p, n, sizeof(*p), cmp);
+	for (size_t i = 1; i < n; i++) {
+		struct addr_use *u = p[i];
+		const struct addr_use *t = p[i - 1];
+		bool same = cmp == by_node ? t->node_id == u->node_id : t->segment == u->segment;
+		if (!same || addr_cmp(t, u) != 0)
+			continue;
+		if (u->prev == SIZE_MAX || use_pos_cmp(&base[u->prev], t) < 0)
+			u->prev = (size_t)(t - base);
+	}
+}
+
 static void check_duplicate_addresses(struct checker *C)
 {
 	const struct topo_lab *lab = C->lab;
@@ -215,24 +284,26 @@ static void check_duplicate_addresses(struct checker *C)
 				if (n == cap)
 					v = xrealloc(v, (cap *= 2) * sizeof(*v));
 				v[n++] = (struct addr_use){ &node->ifaces[j].addrs[a], node, node->ifaces[j].name,
-							    i, uf_find(parent, first[i] + j) };
+							    i, uf_find(parent, first[i] + j), SIZE_MAX };
 			}
 	}
-	qsort(v, n, sizeof(*v), addr_use_cmp);
+	struct addr_use **p = xmalloc((n + 1) * sizeof(*p));
+	for (size_t i = 0; i < n; i++)
+		p[i] = &v[i];
+	link_twins(p, n, by_node, v);
+	link_twins(p, n, by_segment, v);
 	for (size_t i = 0; i < n; i++) {
-		for (size_t j = i; j-- > 0;) {
-			if (v[j].addr->c.family != v[i].addr->c.family ||
-			    memcmp(v[j].addr->c.a, v[i].addr->c.a, 16) != 0)
-				break;
-			if (v[j].node_id != v[i].node_id && v[j].segment != v[i].segment)
-				continue;
-			char buf[CIDR_STR_MAX];
-			SAY(C, v[i].addr->loc, "duplicate address %s: also on %s:%s (line %u)",
-			    addr_format(v[i].addr->c.family, v[i].addr->c.a, buf, sizeof(buf)),
-			    v[j].node->name, v[j].ifname, v[j].addr->loc.line);
-			break;
-		}
+		if (v[i].prev == SIZE_MAX)
+			continue;
+		const struct addr_use *t = &v[v[i].prev];
+		char buf[CIDR_STR_MAX];
+		/* Both interfaces are named: an address shared through a YAML alias has one position
+		 * for several nodes. */
+		SAY(C, v[i].addr->loc, "duplicate address %s on %s:%s, also on %s:%s (line %u)",
+		    addr_format(v[i].addr->c.family, v[i].addr->c.a, buf, sizeof(buf)), v[i].node->name,
+		    v[i].ifname, t->node->name, t->ifname, t->addr->loc.line);
 	}
+	free(p);
 	free(v);
 	free(parent);
 	free(first);
@@ -248,6 +319,9 @@ static bool gateway_reachable(const struct topo_node *node, const struct topo_ro
 			continue;
 		if (strcmp(iface->name, "lo") == 0)
 			continue;
+		/* In host, an interface on no link is the machine's own: not the lab's to route by. */
+		if (node->kind == NODE_ROOT && iface->link < 0)
+			continue;
 		for (size_t a = 0; a < iface->n_addrs; a++)
 			if (cidr_contains(&iface->addrs[a].c, r->to.family, r->via))
 				return true;
@@ -255,18 +329,86 @@ static bool gateway_reachable(const struct topo_node *node, const struct topo_ro
 	return false;
 }
 
+/* The kernel refuses a gateway that is one of the node's own addresses ("invalid gateway"). */
+static bool gateway_is_own(const struct topo_node *node, const struct topo_route *r)
+{
+	for (size_t i = 0; i < node->n_ifaces; i++)
+		for (size_t a = 0; a < node->ifaces[i].n_addrs; a++) {
+			const struct cidr *c = &node->ifaces[i].addrs[a].c;
+			if (c->family == r->to.family && memcmp(c->a, r->via, 16) == 0)
+				return true;
+		}
+	return false;
+}
+
+/* Routes in the order the kernel keys them (destination, metric), then by position. */
+static int route_cmp(const void *pa, const void *pb)
+{
+	const struct topo_route *a = *(const struct topo_route *const *)pa;
+	const struct topo_route *b = *(const struct topo_route *const *)pb;
+	if (a->to.family != b->to.family)
+		return a->to.family < b->to.family ? -1 : 1;
+	if (a->to.plen != b->to.plen)
+		return a->to.plen < b->to.plen ? -1 : 1;
+	int c = memcmp(a->to.a, b->to.a, 16);
+	if (c)
+		return c;
+	uint32_t ma = topo_route_metric(a), mb = topo_route_metric(b);
+	if (ma != mb)
+		return ma < mb ? -1 : 1;
+	return loc_cmp(&a->loc, &b->loc);
+}
+
+static void route_name(const struct topo_route *r, char *buf, size_t len)
+{
+	if (r->to.plen == 0)
+		snprintf(buf, len, "default");
+	else
+		cidr_format(&r->to, buf, len);
+}
+
+/* Sorted, not compared pairwise: a node may have many thousands of routes. The metric compared
+ * is the kernel's, so IPv6 metric 0 and 1024 are the same route. */
+static void check_duplicate_routes(struct checker *C, const struct topo_node *node)
+{
+	if (node->n_routes < 2)
+		return;
+	const struct topo_route **v = xmalloc(node->n_routes * sizeof(*v));
+	for (size_t i = 0; i < node->n_routes; i++)
+		v[i] = &node->routes[i];
+	qsort(v, node->n_routes, sizeof(*v), route_cmp);
+	size_t first = 0;
+	for (size_t i = 1; i < node->n_routes; i++) {
+		const struct topo_route *f = v[first], *r = v[i];
+		if (!cidr_equal(&f->to, &r->to) || topo_route_metric(f) != topo_route_metric(r)) {
+			first = i;
+			continue;
+		}
+		char to[CIDR_STR_MAX];
+		route_name(r, to, sizeof(to));
+		SAY(C, r->loc, "route %s (metric %u) is given twice in %s (first at line %u)", to,
+		    r->metric, node->name, f->loc.line);
+	}
+	free(v);
+}
+
 static void check_routes(struct checker *C, const struct topo_node *node)
 {
+	bool root = node->kind == NODE_ROOT;
 	for (size_t i = 0; i < node->n_routes; i++) {
 		const struct topo_route *r = &node->routes[i];
 		char to[CIDR_STR_MAX], via[CIDR_STR_MAX];
-		if (r->to.plen == 0)
-			snprintf(to, sizeof(to), "default");
-		else
-			cidr_format(&r->to, to, sizeof(to));
+		route_name(r, to, sizeof(to));
 		if (r->has & ROUTE_HAS_DEV) {
 			const struct topo_iface *dev = topo_iface_find(node, r->dev);
-			if (!dev || (node->kind != NODE_ROOT && dev->link < 0 && strcmp(r->dev, "lo") != 0 &&
+			/* In host, "no interface" would be untrue: the machine has its own, which nstopo
+			 * never uses. */
+			if (root && (!dev || dev->link < 0)) {
+				SAY(C, r->loc, "route %s: dev %s is not a host-side end of one of this lab's "
+					       "links", to, r->dev);
+				continue;
+			}
+			if (!dev || (dev->link < 0 && strcmp(r->dev, "lo") != 0 &&
 				     strcmp(r->dev, TOPO_BRIDGE_DEV) != 0)) {
 				SAY(C, r->loc, "route %s: %s has no interface '%s'", to, node->name, r->dev);
 				continue;
@@ -281,25 +423,39 @@ static void check_routes(struct checker *C, const struct topo_node *node)
 			bool ll = r->to.family == AF_INET6 && addr_is_link_local6(r->via);
 			if (ll && !(r->has & ROUTE_HAS_DEV))
 				SAY(C, r->loc, "route %s: link-local gateway %s needs dev", to, via);
+			else if (!ll && gateway_is_own(node, r))
+				SAY(C, r->loc, "route %s: gateway %s is an address of %s itself", to, via,
+				    node->name);
+			else if (!ll && root && !gateway_reachable(node, r))
+				SAY(C, r->loc, "route %s: gateway %s is not in any subnet of the lab's "
+					       "host-side link ends", to, via);
+			else if (!ll && (r->has & ROUTE_HAS_DEV) && !gateway_reachable(node, r))
+				SAY(C, r->loc, "route %s: gateway %s is not in a subnet of %s:%s", to, via,
+				    node->name, r->dev);
 			else if (!ll && !gateway_reachable(node, r))
-				SAY(C, r->loc,
-				    "route %s: gateway %s is not in any subnet of %s's interfaces%s%s", to,
-				    via, node->name, (r->has & ROUTE_HAS_DEV) ? " on " : "",
-				    (r->has & ROUTE_HAS_DEV) ? r->dev : "");
-		}
-		for (size_t j = 0; j < i; j++) {
-			const struct topo_route *o = &node->routes[j];
-			if (cidr_equal(&o->to, &r->to) && o->metric == r->metric) {
-				SAY(C, r->loc, "route %s (metric %u) is given twice in %s (first at line %u)",
-				    to, r->metric, node->name, o->loc.line);
-				break;
-			}
+				SAY(C, r->loc, "route %s: gateway %s is not in any subnet of %s's interfaces",
+				    to, via, node->name);
 		}
 	}
+	check_duplicate_routes(C, node);
+}
+
+/* The path the key names under /proc/sys, as sysctl.c writes it: a key with a '/' is a path
+ * already, else its dots are the separators. */
+static char *sysctl_path(const char *key)
+{
+	char *p = xstrdup(key);
+	if (!strchr(p, '/'))
+		for (char *q = p; *q; q++)
+			if (*q == '.')
+				*q = '/';
+	return p;
 }
 
 static void check_sysctls(struct checker *C, const struct topo_node *node)
 {
+	struct strmap seen = { 0 };
+	char **paths = xcalloc(node->n_sysctls + 1, sizeof(*paths));
 	for (size_t i = 0; i < node->n_sysctls; i++) {
 		const struct topo_sysctl *s = &node->sysctls[i];
 		bool ok = strncmp(s->key, "net.", 4) == 0 || strncmp(s->key, "net/", 4) == 0;
@@ -308,19 +464,30 @@ static void check_sysctls(struct checker *C, const struct topo_node *node)
 				       "others would change the whole machine)", s->key);
 			continue;
 		}
+		size_t len = strlen(s->key);
 		for (const char *p = s->key; *p && ok; p++)
 			ok = isalnum((unsigned char)*p) || strchr("._-/", *p);
-		if (!ok || strstr(s->key, "..") || strstr(s->key, "//"))
+		/* A key ending in a separator names a directory, not a setting. */
+		if (!ok || strstr(s->key, "..") || strstr(s->key, "//") || s->key[len - 1] == '.' ||
+		    s->key[len - 1] == '/')
 			SAY(C, s->loc, "invalid sysctl key '%s'", s->key);
 		for (const char *p = s->value; *p; p++)
 			if (*p == '\n') {
 				SAY(C, s->loc, "sysctl %s: the value must be one line", s->key);
 				break;
 			}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(node->sysctls[j].key, s->key) == 0)
-				SAY(C, s->loc, "sysctl %s is given twice", s->key);
+		/* Compared as paths: net.ipv4.ip_forward and net/ipv4/ip_forward are one setting. */
+		paths[i] = sysctl_path(s->key);
+		const struct topo_sysctl *first = strmap_get(&seen, paths[i]);
+		if (first)
+			SAY(C, s->loc, "sysctl %s is given twice (first at line %u)", s->key, first->loc.line);
+		else
+			strmap_put(&seen, paths[i], (void *)s);
 	}
+	strmap_free(&seen);
+	for (size_t i = 0; i < node->n_sysctls; i++)
+		free(paths[i]);
+	free(paths);
 }
 
 static void check_nat(struct checker *C, const struct topo_node *node)

@@ -12,27 +12,64 @@
 struct builder {
 	struct ytree *tree;
 	const char *file;
+	const char *buf; /* the input, to place errors libyaml gives only as a byte offset */
+	size_t len;
 	struct diags *d;
 	struct ynode *stack[YTREE_MAX_DEPTH + 1];
 	size_t depth;
 	struct strmap anchors;
 	uint64_t expanded;
+	size_t built; /* nodes held in memory; an alias adds none */
+	size_t n_anchors;
 	int documents;
-	bool failed;
+	bool failed; /* stop: the tree cannot be finished */
+	bool errors; /* any error, including those after which the tree is still whole */
 };
 
+enum {
+	MAX_MERGES = 16, /* merge keys (<<) in one mapping */
+	/* A node costs about 100 bytes with its slot in the parent, plus its string: with these
+	 * bounds even a rejected 8 MiB file stays well under 64 MiB. YTREE_MAX_EXPANDED bounds the
+	 * walk through aliases, which cost no memory. A lab of thousands of nodes is far below. */
+	MAX_NODES = 300000,
+	MAX_ANCHORS = 50000,
+};
+
+static void vsay(struct builder *b, uint32_t line, uint32_t col, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void vsay(struct builder *b, uint32_t line, uint32_t col, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diags_add(b->d, (struct srcloc){ b->file, line, col }, "%s", msg);
+	b->errors = true;
+}
+
+/* An error after which the tree cannot be built any further. */
 static void fail_at(struct builder *b, uint32_t line, uint32_t col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void fail_at(struct builder *b, uint32_t line, uint32_t col, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsay(b, line, col, fmt, ap);
 	va_end(ap);
-	diags_add(b->d, (struct srcloc){ b->file, line, col }, "%s", msg);
 	b->failed = true;
+}
+
+/* An error that leaves the tree whole (the offending entry is left out), so that the loader can
+ * still check the rest of the file and the user sees every error at once. */
+static void error_at(struct builder *b, uint32_t line, uint32_t col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void error_at(struct builder *b, uint32_t line, uint32_t col, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(b, line, col, fmt, ap);
+	va_end(ap);
 }
 
 static struct ynode *new_node(struct builder *b, enum ynode_type type, const yaml_mark_t *m)
@@ -53,6 +90,16 @@ static void count(struct builder *b, uint64_t w, const yaml_mark_t *m)
 			"aliases expand the document beyond %d nodes", YTREE_MAX_EXPANDED);
 }
 
+/* Checked before a node is made, so the bound holds however the file is shaped. */
+static bool too_many(struct builder *b, const yaml_mark_t *m)
+{
+	if (++b->built <= MAX_NODES)
+		return false;
+	fail_at(b, (uint32_t)m->line + 1, (uint32_t)m->column + 1,
+		"the document has more than %d nodes", MAX_NODES);
+	return true;
+}
+
 /* Places a finished or opened node under the innermost open collection (or as the root). */
 static void attach(struct builder *b, struct ynode *n)
 {
@@ -67,26 +114,28 @@ static void attach(struct builder *b, struct ynode *n)
 
 static void remember_anchor(struct builder *b, const yaml_char_t *anchor, struct ynode *n)
 {
-	if (anchor)
-		strmap_put(&b->anchors, arena_strdup(&b->tree->arena, (const char *)anchor), n);
-}
-
-static bool map_has_key(const struct ynode *map, size_t upto, const char *key)
-{
-	for (size_t i = 0; i < upto; i += 2)
-		if (map->items[i]->type == Y_SCALAR && strcmp(map->items[i]->value, key) == 0)
-			return true;
-	return false;
-}
-
-static void merge_one(struct builder *b, struct ynode *map, const struct ynode *from)
-{
-	if (from->type != Y_MAP) {
-		fail_at(b, from->line, from->col, "a merge key (<<) takes a mapping or a list of mappings");
+	if (!anchor)
+		return;
+	if (++b->n_anchors > MAX_ANCHORS) {
+		fail_at(b, n->line, n->col, "the document has more than %d anchors", MAX_ANCHORS);
 		return;
 	}
-	for (size_t i = 0; i < from->n; i += 2) {
-		if (map_has_key(map, map->n, from->items[i]->value))
+	strmap_put(&b->anchors, arena_strdup(&b->tree->arena, (const char *)anchor), n);
+}
+
+/* seen holds the keys map has so far: a key already there wins over a merged one. A hash
+ * rather than a scan, or merging a mapping of n keys would take n^2 steps. */
+static void merge_one(struct builder *b, struct ynode *map, struct strmap *seen,
+		      const struct ynode *from)
+{
+	if (from->type != Y_MAP) {
+		error_at(b, from->line, from->col,
+			 "a merge key (<<) takes a mapping or a list of mappings, not %s",
+			 from->type == Y_SEQ ? "a list" : "a scalar");
+		return;
+	}
+	for (size_t i = 0; i + 1 < from->n; i += 2) {
+		if (strmap_put(seen, from->items[i]->value, from->items[i]))
 			continue;
 		*ARENA_PUSH(&b->tree->arena, map->items, map->n, map->cap) = from->items[i];
 		*ARENA_PUSH(&b->tree->arena, map->items, map->n, map->cap) = from->items[i + 1];
@@ -94,43 +143,47 @@ static void merge_one(struct builder *b, struct ynode *map, const struct ynode *
 }
 
 /* Checks keys, reports duplicates, folds merge keys: the explicit keys win, then the merged
- * mappings in the order given. */
+ * mappings in the order given. A bad entry is reported and left out; the rest stays usable. */
 static void finish_map(struct builder *b, struct ynode *map)
 {
 	struct strmap seen = { 0 };
-	struct ynode *merges[16];
+	struct ynode *merges[MAX_MERGES];
 	size_t n_merges = 0, w = 0;
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		struct ynode *k = map->items[i], *v = map->items[i + 1];
 		if (k->type != Y_SCALAR) {
-			fail_at(b, k->line, k->col, "a mapping key must be a plain string");
+			error_at(b, k->line, k->col, "a mapping key must be a string, not %s",
+				 k->type == Y_SEQ ? "a list" : "a mapping");
 			continue;
 		}
 		if (k->plain && strcmp(k->value, "<<") == 0) {
-			if (n_merges < 16)
+			if (n_merges < MAX_MERGES)
 				merges[n_merges++] = v;
+			else
+				error_at(b, k->line, k->col, "more than %d merge keys (<<) in one mapping",
+					 MAX_MERGES);
 			continue;
 		}
 		struct ynode *first = strmap_put(&seen, k->value, k);
 		if (first) {
-			fail_at(b, k->line, k->col, "duplicate key '%s' (first at line %u)", k->value,
-				first->line);
+			error_at(b, k->line, k->col, "duplicate key '%s' (first at line %u)", k->value,
+				 first->line);
 			strmap_put(&seen, first->value, first);
 			continue;
 		}
 		map->items[w++] = k;
 		map->items[w++] = v;
 	}
-	strmap_free(&seen);
 	map->n = w;
 	for (size_t m = 0; m < n_merges; m++) {
 		if (merges[m]->type == Y_SEQ) {
 			for (size_t j = 0; j < merges[m]->n; j++)
-				merge_one(b, map, merges[m]->items[j]);
+				merge_one(b, map, &seen, merges[m]->items[j]);
 		} else {
-			merge_one(b, map, merges[m]);
+			merge_one(b, map, &seen, merges[m]);
 		}
 	}
+	strmap_free(&seen);
 }
 
 static void close_collection(struct builder *b)
@@ -171,6 +224,8 @@ static void on_open(struct builder *b, const yaml_event_t *ev, enum ynode_type t
 			"nesting deeper than %d levels", YTREE_MAX_DEPTH);
 		return;
 	}
+	if (too_many(b, &ev->start_mark))
+		return;
 	struct ynode *n = new_node(b, type, &ev->start_mark);
 	count(b, 1, &ev->start_mark);
 	remember_anchor(b, anchor, n);
@@ -180,6 +235,8 @@ static void on_open(struct builder *b, const yaml_event_t *ev, enum ynode_type t
 
 static void on_scalar(struct builder *b, const yaml_event_t *ev)
 {
+	if (too_many(b, &ev->start_mark))
+		return;
 	struct ynode *n = new_node(b, Y_SCALAR, &ev->start_mark);
 	n->value = arena_strndup(&b->tree->arena, (const char *)ev->data.scalar.value,
 				 ev->data.scalar.length);
@@ -193,14 +250,61 @@ static void on_scalar(struct builder *b, const yaml_event_t *ev)
 	attach(b, n);
 }
 
+/* The line and column (in characters, as libyaml counts them) of a byte offset in the input. */
+static void place(const struct builder *b, size_t off, uint32_t *line, uint32_t *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && i < b->len; i++) {
+		if (b->buf[i] == '\n') {
+			++*line;
+			*col = 1;
+		} else if (((unsigned char)b->buf[i] & 0xc0) != 0x80) {
+			++*col;
+		}
+	}
+}
+
+/* The byte at a line and column; libyaml's mark.index counts characters, not bytes. */
+static int byte_at(const struct builder *b, uint32_t line, uint32_t col)
+{
+	size_t i = 0;
+	for (uint32_t l = 1; l < line && i < b->len; i++)
+		if (b->buf[i] == '\n')
+			l++;
+	for (uint32_t c = 1; i < b->len; i++) {
+		if (((unsigned char)b->buf[i] & 0xc0) == 0x80)
+			continue;
+		if (c++ == col)
+			return (unsigned char)b->buf[i];
+	}
+	return -1;
+}
+
 static void on_syntax_error(struct builder *b, const yaml_parser_t *p)
 {
-	const yaml_mark_t *m = &p->problem_mark;
+	const char *problem = p->problem ? p->problem : "error";
+	uint32_t line = (uint32_t)p->problem_mark.line + 1, col = (uint32_t)p->problem_mark.column + 1;
+	/* The reader (bad bytes, bad UTF-8) gives only a byte offset, and its mark is unset. */
+	if (p->error == YAML_READER_ERROR) {
+		place(b, p->problem_offset, &line, &col);
+		if (p->problem_value >= 0)
+			fail_at(b, line, col, "YAML syntax: %s (byte 0x%02x)", problem, p->problem_value);
+		else
+			fail_at(b, line, col, "YAML syntax: %s", problem);
+		return;
+	}
+	/* libyaml calls a tab where indentation is expected a character that cannot start a token. */
+	if (byte_at(b, line, col) == '\t') {
+		fail_at(b, line, col, "YAML syntax: a tab cannot indent YAML (use spaces)");
+		return;
+	}
 	char ctx[160] = "";
-	if (p->context)
+	if (p->context && p->context_mark.line + 1 != line)
 		snprintf(ctx, sizeof(ctx), " %s (line %zu)", p->context, p->context_mark.line + 1);
-	fail_at(b, (uint32_t)m->line + 1, (uint32_t)m->column + 1, "YAML syntax: %s%s",
-		p->problem ? p->problem : "error", ctx);
+	else if (p->context)
+		snprintf(ctx, sizeof(ctx), " %s", p->context);
+	fail_at(b, line, col, "YAML syntax: %s%s", problem, ctx);
 }
 
 /* One event; returns false at the end of the stream or on the first error. */
@@ -246,7 +350,7 @@ static bool step(struct builder *b, yaml_parser_t *p)
 
 bool ytree_parse(struct ytree *tree, const char *file, const char *buf, size_t len, struct diags *d)
 {
-	struct builder b = { .tree = tree, .file = file, .d = d };
+	struct builder b = { .tree = tree, .file = file, .buf = buf, .len = len, .d = d };
 	yaml_parser_t p;
 	if (!yaml_parser_initialize(&p)) {
 		fail_at(&b, 1, 1, "cannot start the YAML parser");
@@ -257,7 +361,7 @@ bool ytree_parse(struct ytree *tree, const char *file, const char *buf, size_t l
 		;
 	yaml_parser_delete(&p);
 	strmap_free(&b.anchors);
-	return !b.failed;
+	return !b.errors;
 }
 
 void ytree_free(struct ytree *tree)
