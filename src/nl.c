@@ -53,6 +53,32 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
+/* libnl 3.7 ignores a failed dump request and then waits forever for its reply. The send and
+ * receive hooks carry a send failure on this thread's socket to the receive that follows. */
+static _Thread_local struct nl_sock *send_failed_sk;
+static _Thread_local int send_failed_rc;
+
+static int send_checked(struct nl_sock *sk, struct nl_msg *msg)
+{
+	struct iovec iov = {.iov_base = nlmsg_hdr(msg), .iov_len = nlmsg_hdr(msg)->nlmsg_len};
+	int rc = nl_send_iovec(sk, msg, &iov, 1);
+	if (rc < 0) {
+		send_failed_sk = sk;
+		send_failed_rc = rc;
+	}
+	return rc;
+}
+
+static int recv_checked(struct nl_sock *sk, struct sockaddr_nl *who, unsigned char **buf,
+			struct ucred **creds)
+{
+	if (send_failed_sk == sk) {
+		send_failed_sk = NULL;
+		return send_failed_rc;
+	}
+	return nl_recv(sk, who, buf, creds);
+}
+
 struct nlr *nlr_open(struct nst_err *err)
 {
 	struct nlr *nl = xcalloc(1, sizeof(*nl));
@@ -73,6 +99,10 @@ struct nlr *nlr_open(struct nst_err *err)
 	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, on_error, nl);
+	struct nl_cb *cb = nl_socket_get_cb(nl->sk);
+	nl_cb_overwrite_send(cb, send_checked);
+	nl_cb_overwrite_recv(cb, recv_checked);
+	nl_cb_put(cb);
 	/* Dumps of large namespaces arrive faster with a larger receive buffer. */
 	nl_socket_set_buffer_size(nl->sk, 1 << 20, 0);
 	return nl;
@@ -88,8 +118,33 @@ void nlr_close(struct nlr *nl)
 
 static void reset(struct nlr *nl)
 {
+	if (send_failed_sk == nl->sk)
+		send_failed_sk = NULL;
 	nl->last_errno = 0;
 	nl->extack[0] = '\0';
+}
+
+/* A libnl code back to the errno it was made from (sendmsg/recvmsg failures), EIO otherwise. */
+static int errno_of_nle(int rc)
+{
+	switch (rc < 0 ? -rc : rc) {
+	case NLE_PERM: return EPERM;
+	case NLE_NOACCESS: return EACCES;
+	case NLE_NOMEM: return ENOMEM;
+	case NLE_AGAIN: return EAGAIN;
+	case NLE_INTR: return EINTR;
+	case NLE_BUSY: return EBUSY;
+	case NLE_EXIST: return EEXIST;
+	case NLE_NODEV: return ENODEV;
+	case NLE_INVAL: return EINVAL;
+	case NLE_RANGE: return ERANGE;
+	case NLE_MSGSIZE: return EMSGSIZE;
+	case NLE_OPNOTSUPP: return EOPNOTSUPP;
+	case NLE_NOADDR: return EADDRNOTAVAIL;
+	case NLE_OBJ_NOTFOUND: return ENOENT;
+	case NLE_BAD_SOCK: return EBADF;
+	default: return EIO;
+	}
 }
 
 /* Turns a libnl failure into the error object: the kernel's errno when the kernel refused. */
@@ -100,7 +155,7 @@ static int fail(struct nlr *nl, int rc, struct nst_err *err, const char *what)
 		nst_err_set(err, nl->last_errno, "%s", "");
 		snprintf(err->extack, sizeof(err->extack), "%s", nl->extack);
 	} else {
-		nst_err_set(err, EIO, "%s: %s", what, nl_geterror(rc));
+		nst_err_set(err, errno_of_nle(rc), "%s", what);
 	}
 	return -1;
 }
@@ -274,6 +329,9 @@ int nlr_link_del(struct nlr *nl, int ifindex, struct nst_err *err)
 	reset(nl);
 	int rc = rtnl_link_delete(nl->sk, l);
 	rtnl_link_put(l);
+	/* Already gone (its peer's namespace went first) is what was asked for. */
+	if (rc < 0 && nl->last_errno == ENODEV)
+		return 0;
 	return rc < 0 ? fail(nl, rc, err, "delete an interface") : 0;
 }
 
@@ -317,6 +375,8 @@ static int addr_change(struct nlr *nl, int ifindex, const struct cidr *c, bool a
 	int rc = add ? rtnl_addr_add(nl->sk, a, NLM_F_CREATE | NLM_F_EXCL) : rtnl_addr_delete(nl->sk, a, 0);
 	nl_addr_put(local);
 	rtnl_addr_put(a);
+	if (rc < 0 && !add && nl->last_errno == EADDRNOTAVAIL)
+		return 0;
 	return rc < 0 ? fail(nl, rc, err, add ? "add an address" : "delete an address") : 0;
 }
 
@@ -419,5 +479,7 @@ int nlr_route_del(struct nlr *nl, const struct nlr_route *r, struct nst_err *err
 	reset(nl);
 	int rc = rtnl_route_delete(nl->sk, rt, 0);
 	rtnl_route_put(rt);
+	if (rc < 0 && nl->last_errno == ESRCH)
+		return 0;
 	return rc < 0 ? fail(nl, rc, err, "delete a route") : 0;
 }
