@@ -42,8 +42,18 @@ struct new_node {
 	const char *lab, *node;
 };
 
-/* Inside a new namespace, before it has a name: lo up and marked, and IPv6 duplicate address
- * detection off so that addresses (link-local ones too) work at once. */
+/* Settings every node starts with, before its interfaces exist (they inherit "default"):
+ * IPv6 duplicate address detection off, so addresses (link-local ones too) work at once; and
+ * secondaries promoted, so replacing an interface's first IPv4 address keeps the others and the
+ * routes through them (the kernel would otherwise delete them with it). */
+static const char *const node_defaults[][2] = {
+	{ "net.ipv6.conf.default.accept_dad", "0" },
+	{ "net.ipv6.conf.all.accept_dad", "0" },
+	{ "net.ipv4.conf.default.promote_secondaries", "1" },
+	{ "net.ipv4.conf.all.promote_secondaries", "1" },
+};
+
+/* Inside a new namespace, before it has a name: lo up and marked, and the defaults above. */
 static int init_node_inside(struct netns *ns, void *arg, struct nst_err *err)
 {
 	const struct new_node *nn = arg;
@@ -55,9 +65,9 @@ static int init_node_inside(struct netns *ns, void *arg, struct nst_err *err)
 	struct nlr_link_change lo = { .set = NLR_SET_UP | NLR_SET_ALIAS, .alias = marker };
 	if (nlr_link_set(ns->nl, 1, NULL, &lo, err) < 0)
 		return nst_err_wrap(err, "bring up and mark lo");
-	if (sysctl_write("net.ipv6.conf.default.accept_dad", "0", err) < 0 ||
-	    sysctl_write("net.ipv6.conf.all.accept_dad", "0", err) < 0)
-		return -1;
+	for (size_t i = 0; i < sizeof(node_defaults) / sizeof(*node_defaults); i++)
+		if (sysctl_write(node_defaults[i][0], node_defaults[i][1], err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -173,6 +183,19 @@ static int link_set(struct applier *A, const struct action *a, struct nst_err *e
 	if (a->change & CHG_MAC) {
 		c.set |= NLR_SET_MAC;
 		memcpy(c.mac, a->iface->mac, 6);
+	}
+	char marker[600];
+	if (a->change & CHG_MARK) {
+		const char *pnode = NULL, *pif = NULL;
+		if (a->iface->link >= 0) {
+			const struct topo_link *l = &A->want->links[a->iface->link];
+			int k = topo_end_iface(A->want, &l->end[0]) == a->iface;
+			pnode = topo_end_node(A->want, &l->end[k])->name;
+			pif = topo_end_iface(A->want, &l->end[k])->name;
+		}
+		marker_iface(marker, sizeof(marker), A->lab, a->node->name, a->iface->name, pnode, pif);
+		c.set |= NLR_SET_ALIAS;
+		c.alias = marker;
 	}
 	if (a->change & CHG_MASTER) {
 		c.set |= NLR_SET_MASTER;

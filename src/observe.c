@@ -166,8 +166,31 @@ static const char *name_by_index(const struct nlr_link *links, size_t n, int ifi
 	return NULL;
 }
 
+struct kstray {
+	struct knode *kn;
+	struct topo_node *node;        /* have */
+	const struct topo_iface *want; /* the file's end with this name */
+	struct nlr_link l;
+	char master[TOPO_IFNAME_MAX + 1];
+};
+
+static struct topo_iface *take_iface(struct topo_lab *have, struct topo_node *node,
+				     const struct nlr_link *l, const char *master)
+{
+	struct topo_iface *iface = topo_iface_add(have, node, l->name, (struct srcloc){ 0 });
+	iface->ifindex = l->ifindex;
+	iface->peer_ifindex = l->link;
+	iface->mtu = l->mtu;
+	memcpy(iface->mac, l->mac, 6);
+	iface->has = IFACE_HAS_MTU | IFACE_HAS_MAC;
+	iface->up = (l->flags & IFF_UP) != 0;
+	snprintf(iface->master, sizeof(iface->master), "%s", master ? master : "");
+	return iface;
+}
+
 /* Interfaces of one namespace: the lab's (by marker) into the node, every name into the
- * ifindex map, and foreign ones that take a name the file wants into the collisions. */
+ * ifindex map, and foreign ones that take a name the file wants into the collisions (veth ends
+ * wait in the strays until every namespace is read). */
 static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have, const char *lab,
 		       struct topo_node *node, const struct topo_node *want_node,
 		       const struct nlr_link *links, size_t n)
@@ -181,26 +204,32 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 		if (!root)
 			strmap_put(&kn->ifindex, arena_strdup(&kv->arena, l->name),
 				   (void *)(uintptr_t)l->ifindex);
+		const char *master = l->master ? name_by_index(links, n, l->master) : NULL;
 		if (!owned && !(!root && l->ifindex == 1)) {
 			const struct topo_iface *w = want_node ? topo_iface_find(want_node, l->name) : NULL;
-			if (w && (root || w->link >= 0 || strcmp(l->name, TOPO_BRIDGE_DEV) == 0))
-				collide(kv, w->loc, "%s: interface %s exists and is not this lab's (%s)",
-					node->name, l->name,
-					l->alias[0] ? l->alias : "no nstopo marker: made by someone else");
+			bool br = strcmp(l->name, TOPO_BRIDGE_DEV) == 0;
+			if (!w || !(root || w->link >= 0 || br))
+				continue;
+			if (w->link >= 0 && strcmp(l->kind, "veth") == 0) {
+				struct kstray *s = ARENA_PUSH(&kv->arena, kv->strays, kv->n_strays, kv->cap_strays);
+				*s = (struct kstray){ .kn = kn, .node = node, .want = w, .l = *l };
+				snprintf(s->master, sizeof(s->master), "%s", master ? master : "");
+				continue;
+			}
+			/* The bridge of one of our namespaces, made but not marked: nobody else's. */
+			if (br && !root && strcmp(l->kind, "bridge") == 0 && want_node->kind == NODE_BRIDGE) {
+				take_iface(have, node, l, master)->unmarked = true;
+				continue;
+			}
+			collide(kv, w->loc, "%s: interface %s exists and is not this lab's (%s)",
+				node->name, l->name,
+				l->alias[0] ? l->alias : "no nstopo marker: made by someone else");
 			continue;
 		}
 		if (root)
 			strmap_put(&kn->ifindex, arena_strdup(&kv->arena, l->name),
 				   (void *)(uintptr_t)l->ifindex);
-		struct topo_iface *iface = topo_iface_add(have, node, l->name, (struct srcloc){ 0 });
-		iface->ifindex = l->ifindex;
-		iface->peer_ifindex = l->link;
-		iface->mtu = l->mtu;
-		memcpy(iface->mac, l->mac, 6);
-		iface->has = IFACE_HAS_MTU | IFACE_HAS_MAC;
-		iface->up = (l->flags & IFF_UP) != 0;
-		const char *master = l->master ? name_by_index(links, n, l->master) : NULL;
-		snprintf(iface->master, sizeof(iface->master), "%s", master ? master : "");
+		struct topo_iface *iface = take_iface(have, node, l, master);
 		if (owned && m.fields == 5)
 			iface->peer = arena_printf(&have->arena, "%s:%s", m.peer_node, m.peer_if);
 	}
@@ -280,6 +309,61 @@ out:
 }
 
 /* ---- links from their ends ---- */
+
+/* The file's other end of the link an interface is on. */
+static void want_peer(const struct topo_lab *want, const struct topo_iface *w, const char **node,
+		      const char **ifname)
+{
+	const struct topo_link *l = &want->links[w->link];
+	int k = topo_end_iface(want, &l->end[0]) == w;
+	*node = topo_end_node(want, &l->end[k])->name;
+	*ifname = topo_end_iface(want, &l->end[k])->name;
+}
+
+static const struct kstray *stray_find(const struct kview *kv, const char *node, const char *ifname)
+{
+	for (size_t i = 0; i < kv->n_strays; i++)
+		if (strcmp(kv->strays[i].node->name, node) == 0 && strcmp(kv->strays[i].l.name, ifname) == 0)
+			return &kv->strays[i];
+	return NULL;
+}
+
+/* A stray veth end is ours when its peer is the file's other end, in the lab's namespace, and
+ * that end (marked, naming this one, or a stray too) has this one as its own peer: nstopo
+ * stopped between creating the pair and marking it. Anything else is someone else's. */
+static void adopt_strays(struct kview *kv, const struct topo_lab *want, struct topo_lab *have)
+{
+	for (size_t i = 0; i < kv->n_strays; i++) {
+		const struct kstray *s = &kv->strays[i];
+		const char *pnode, *pif;
+		want_peer(want, s->want, &pnode, &pif);
+		int p_ifindex = 0, p_peer = -1;
+		struct topo_node *hn = topo_node_find(have, pnode);
+		const struct topo_iface *o = hn ? topo_iface_find(hn, pif) : NULL;
+		const struct kstray *os = stray_find(kv, pnode, pif);
+		char back[512];
+		snprintf(back, sizeof(back), "%s:%s", s->node->name, s->l.name);
+		if (o && o->peer && strcmp(o->peer, back) == 0) {
+			p_ifindex = o->ifindex;
+			p_peer = o->peer_ifindex;
+		} else if (os) {
+			p_ifindex = os->l.ifindex;
+			p_peer = os->l.link;
+		}
+		if (p_ifindex && p_ifindex == s->l.link && p_peer == s->l.ifindex) {
+			struct topo_iface *iface = take_iface(have, s->node, &s->l, s->master);
+			iface->unmarked = true;
+			iface->peer = arena_printf(&have->arena, "%s:%s", pnode, pif);
+			if (s->node->kind == NODE_ROOT)
+				strmap_put(&s->kn->ifindex, arena_strdup(&kv->arena, s->l.name),
+					   (void *)(uintptr_t)s->l.ifindex);
+			continue;
+		}
+		collide(kv, s->want->loc, "%s: interface %s exists and is not this lab's (%s)",
+			s->node->name, s->l.name,
+			s->l.alias[0] ? s->l.alias : "no nstopo marker: made by someone else");
+	}
+}
 
 static void pair_links(struct topo_lab *have)
 {
@@ -373,6 +457,7 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	const struct topo_node *want_host = want ? topo_node_find(want, TOPO_HOST_NODE) : NULL;
 	if (dump_node(kv, kn, h, lab_name, host, want_host, err) < 0)
 		return -1;
+	adopt_strays(kv, want, h);
 	pair_links(h);
 	return 0;
 }

@@ -23,6 +23,10 @@ struct kcollision {
 	struct srcloc loc;
 };
 
+/* A veth end without a marker, in a name the lab wants: either half of a pair nstopo made and
+ * did not get to mark (adopted when its peer is the lab's other end), or someone else's. */
+struct kstray;
+
 struct kview {
 	struct arena arena;
 	struct strmap by_node; /* node name -> struct knode * (the host namespace is "host") */
@@ -30,6 +34,8 @@ struct kview {
 	size_t n_nodes, cap_nodes;
 	struct kcollision *collisions;
 	size_t n_collisions, cap_collisions;
+	struct kstray *strays;
+	size_t n_strays, cap_strays;
 };
 
 /* Reads lab lab_name from the kernel into *have. want (may be NULL, as for `down --lab`) says

@@ -178,6 +178,8 @@ static void set_iface(struct differ *D, const struct topo_node *wn, const struct
 	bool master = wn->kind == NODE_BRIDGE && !is_br(wi) && !is_lo(wi);
 	if (!hi->up)
 		change |= CHG_UP;
+	if (hi->unmarked)
+		change |= CHG_MARK;
 	if (!is_lo(wi) && mtu && hi->mtu != mtu)
 		change |= CHG_MTU;
 	if ((wi->has & IFACE_HAS_MAC) && memcmp(wi->mac, hi->mac, 6) != 0)
@@ -489,7 +491,9 @@ static void route_text(const struct topo_route *r, char *buf, size_t len)
 	int n = snprintf(buf, len, "%s", to);
 	if (r->has & ROUTE_HAS_VIA)
 		n += snprintf(buf + n, len - (size_t)n, " via %s", addr_format(r->to.family, r->via, via, sizeof(via)));
-	if ((r->has & ROUTE_HAS_DEV) && r->dev[0])
+	/* The kernel names the device of every route; say it only where the file would. */
+	bool observed = r->proto != 0;
+	if ((r->has & ROUTE_HAS_DEV) && r->dev[0] && !(observed && (r->has & ROUTE_HAS_VIA)))
 		n += snprintf(buf + n, len - (size_t)n, " dev %s", r->dev);
 	uint32_t m = topo_route_metric(r);
 	if (m && !(r->to.family == AF_INET6 && m == 1024))
@@ -531,6 +535,10 @@ static void set_text(const struct action *a, char *buf, size_t len)
 	if (a->change & CHG_MASTER) {
 		n += snprintf(buf + n, len - (size_t)n, "%s%s", sep,
 			      a->master ? "into bridge " TOPO_BRIDGE_DEV : "out of its bridge");
+		sep = ", ";
+	}
+	if (a->change & CHG_MARK) {
+		n += snprintf(buf + n, len - (size_t)n, "%sunmarked -> the lab's", sep);
 		sep = ", ";
 	}
 	if (a->change & CHG_UP)

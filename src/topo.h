@@ -56,7 +56,7 @@ struct topo_iface {
 	char *peer;          /* veth: "NODE:IF" of the peer, from the ownership marker */
 	char master[TOPO_IFNAME_MAX + 1];
 	bool up;
-	bool foreign;        /* present but without this lab's marker */
+	bool unmarked;       /* made by nstopo but never marked (it stopped between the two) */
 };
 
 struct topo_end {
