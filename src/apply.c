@@ -3,6 +3,7 @@
  * (or a kill) the next `up` finishes the plan and `down` removes what was made. */
 #include "apply.h"
 #include "marker.h"
+#include "nft.h"
 #include "nl.h"
 #include "run.h"
 #include "sysctl.h"
@@ -18,6 +19,7 @@ struct applier {
 	struct topo_lab *want;
 	const char *lab;
 	struct kview *kv;
+	struct strmap nat_done; /* nodes whose NAT table this run has written */
 };
 
 static struct knode *knode_of(struct applier *A, const struct action *a, struct nst_err *err)
@@ -103,9 +105,8 @@ static int node_del(struct applier *A, const struct action *a, struct nst_err *e
 {
 	struct knode *kn = kview_node(A->kv, a->node->netns);
 	if (kn) {
-		/* Our own socket and fd would keep the namespace alive. */
-		nlr_close(kn->ns.nl);
-		kn->ns.nl = NULL;
+		/* Our own sockets would keep the namespace alive. */
+		netns_close_sockets(&kn->ns);
 	}
 	return netns_remove(a->node->netns, err);
 }
@@ -278,6 +279,114 @@ static int route_change(struct applier *A, const struct action *a, struct nst_er
 	return nlr_route_add(nl, &nr, a->kind == ACT_ROUTE_REPLACE, err);
 }
 
+/* ---- NAT in nodes, the uplink in the host ---- */
+
+/* Every NAT action of a node is the same deed: its whole table, as the file has it, in one
+ * transaction. */
+static int nat_write(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	if (strmap_get(&A->nat_done, a->node->name))
+		return 0;
+	strmap_put(&A->nat_done, a->node->name, (void *)1);
+	struct knode *kn = knode_of(A, a, err);
+	struct nftw *nf = kn ? netns_nft(&kn->ns, err) : NULL;
+	if (!nf)
+		return -1;
+	return nftw_nat_set(nf, TOPO_NAT_TABLE, a->node->nat, a->node->n_nat, NULL, err);
+}
+
+static int nat_table_del(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	struct nftw *nf = kn ? netns_nft(&kn->ns, err) : NULL;
+	return nf ? nftw_table_del(nf, TOPO_NAT_TABLE, err) : -1;
+}
+
+#define FORWARD_SAVED "ip_forward_before="
+
+/* The root's forwarding value from before the first lab's uplink asked for it, as that lab's
+ * table comment keeps it; NULL when no table keeps one. */
+static const char *saved_forwarding(const char *userdata, char *buf, size_t len)
+{
+	const char *at = userdata ? strstr(userdata, FORWARD_SAVED) : NULL;
+	if (!at)
+		return NULL;
+	snprintf(buf, len, "%.*s", (int)strcspn(at + strlen(FORWARD_SAVED), " "), at + strlen(FORWARD_SAVED));
+	return buf;
+}
+
+/* Another lab's uplink table that keeps the original forwarding value, into buf. */
+static const char *others_saved_forwarding(struct nftw *nf, const char *own_table, char *buf,
+					   size_t len, struct nst_err *err, int *rc)
+{
+	struct nftw_table *t;
+	size_t n;
+	const char *found = NULL;
+	*rc = nftw_tables_list(nf, "nstopo_", &t, &n, err);
+	for (size_t i = 0; *rc == 0 && i < n && !found; i++)
+		if (strcmp(t[i].name, own_table) != 0)
+			found = saved_forwarding(t[i].userdata, buf, len);
+	if (*rc == 0)
+		nftw_tables_free(t, n);
+	return found;
+}
+
+static int uplink_set(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	const struct topo_uplink *u = A->want->uplink, *h = A->p->have->uplink;
+	struct knode *kn = kview_node(A->kv, NULL);
+	struct nftw *nf = kn ? netns_nft(&kn->ns, err) : NULL;
+	if (!nf)
+		return -1;
+	char table[64], saved[32], userdata[96];
+	snprintf(table, sizeof(table), "%s", topo_uplink_table(&A->want->arena, A->lab));
+	const struct topo_node *host = topo_node_find(A->want, TOPO_HOST_NODE);
+	const char **from = xcalloc(host ? host->n_ifaces + 1 : 1, sizeof(*from));
+	size_t n_from = 0;
+	for (size_t i = 0; host && i < host->n_ifaces; i++)
+		if (host->ifaces[i].link >= 0)
+			from[n_from++] = host->ifaces[i].name;
+	int rc = 0;
+	const char *before = NULL;
+	if (u->forwarding) {
+		/* What was there before any lab: kept by this lab's table, or another lab's, or now. */
+		before = h ? saved_forwarding(h->userdata, saved, sizeof(saved)) : NULL;
+		if (!before)
+			before = others_saved_forwarding(nf, table, saved, sizeof(saved), err, &rc);
+		if (rc == 0 && !before &&
+		    (rc = sysctl_read("net.ipv4.ip_forward", saved, sizeof(saved), err)) == 0)
+			before = saved;
+	}
+	snprintf(userdata, sizeof(userdata), "nstopo uplink%s%s", before ? " " FORWARD_SAVED : "",
+		 before ? before : "");
+	if (rc == 0)
+		rc = nftw_uplink_set(nf, table, u->host_interface, from, n_from, u->masquerade, userdata, err);
+	/* The table (keeping the old value) first: a stop in between still restores at down. */
+	if (rc == 0 && u->forwarding)
+		rc = sysctl_write("net.ipv4.ip_forward", "1", err);
+	free(from);
+	return rc;
+}
+
+static int uplink_del(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	const struct topo_uplink *h = A->p->have->uplink;
+	struct knode *kn = kview_node(A->kv, NULL);
+	struct nftw *nf = kn ? netns_nft(&kn->ns, err) : NULL;
+	if (!nf)
+		return -1;
+	char table[64], saved[32], other[32];
+	struct arena ar = { 0 };
+	snprintf(table, sizeof(table), "%s", topo_uplink_table(&ar, A->lab));
+	arena_free(&ar);
+	const char *before = saved_forwarding(h->userdata, saved, sizeof(saved));
+	int rc = 0;
+	/* Put forwarding back before the table that remembers it goes; only the last lab does. */
+	if (before && !others_saved_forwarding(nf, table, other, sizeof(other), err, &rc) && rc == 0)
+		rc = sysctl_write("net.ipv4.ip_forward", before, err);
+	return rc == 0 ? nftw_table_del(nf, table, err) : rc;
+}
+
 /* ---- the loop ---- */
 
 static int do_action(struct applier *A, const struct action *a, struct nst_err *err)
@@ -306,6 +415,16 @@ static int do_action(struct applier *A, const struct action *a, struct nst_err *
 		return link_del(A, a, err);
 	case ACT_NODE_DEL:
 		return node_del(A, a, err);
+	case ACT_NAT_ADD:
+	case ACT_NAT_DEL_RULE:
+	case ACT_NAT_REWRITE:
+		return nat_write(A, a, err);
+	case ACT_NAT_TABLE_DEL:
+		return nat_table_del(A, a, err);
+	case ACT_UPLINK_SET:
+		return uplink_set(A, a, err);
+	case ACT_UPLINK_DEL:
+		return uplink_del(A, a, err);
 	case ACT_SYSCTL_SET:
 		break; /* batched by the caller */
 	}
@@ -328,6 +447,17 @@ static const char *verb_of(const struct action *a)
 static void describe(const struct action *a, struct nst_err *err)
 {
 	char text[1200];
+	if (strncmp(err->obj, "nat[", 4) == 0) {
+		/* The nft room named the rule, its position and the reason; say whose it is. */
+		nst_err_obj(err, "%s", a->node->name);
+		return;
+	}
+	if (!a->node) {
+		plan_action_text(a, text, sizeof(text));
+		nst_err_wrap(err, "%s %s", verb_of(a), text);
+		err->loc = a->loc;
+		return;
+	}
 	plan_action_text(a, text, sizeof(text));
 	if (a->iface)
 		nst_err_obj(err, "%s/%s", a->node->kind == NODE_ROOT ? TOPO_HOST_NODE : a->node->name,
@@ -346,20 +476,19 @@ static void log_action(const struct apply_opts *o, const struct action *a)
 	plan_print(o->log, &one, o->color);
 }
 
-int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, struct kview *kv,
-	       const struct apply_opts *opts, struct nst_err *err)
+static int apply_actions(struct applier *A, const struct apply_opts *opts, struct nst_err *err)
 {
-	struct applier A = { .p = p, .want = want, .lab = lab, .kv = kv };
+	const struct plan *p = A->p;
 	bool stopped = false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct action *a = &p->v[i];
 		if (a->kind == ACT_NODE_DEL && !stopped) {
-			if (stop_processes(&A, err) < 0)
+			if (stop_processes(A, err) < 0)
 				return -1;
 			stopped = true;
 		}
 		if (a->kind != ACT_SYSCTL_SET) {
-			if (do_action(&A, a, err) < 0) {
+			if (do_action(A, a, err) < 0) {
 				describe(a, err);
 				return -1;
 			}
@@ -371,7 +500,7 @@ int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, str
 		while (j < p->n && p->v[j].kind == ACT_SYSCTL_SET && p->v[j].node == a->node)
 			j++;
 		struct sysctl_batch b = { .v = a, .n = j - i };
-		struct knode *kn = knode_of(&A, a, err);
+		struct knode *kn = knode_of(A, a, err);
 		if (!kn || netns_call(&kn->ns, write_sysctls_inside, &b, err) < 0) {
 			describe(&p->v[i + b.failed], err);
 			return -1;
@@ -381,4 +510,13 @@ int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, str
 		i = j - 1;
 	}
 	return (int)p->n;
+}
+
+int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, struct kview *kv,
+	       const struct apply_opts *opts, struct nst_err *err)
+{
+	struct applier A = { .p = p, .want = want, .lab = lab, .kv = kv };
+	int rc = apply_actions(&A, opts, err);
+	strmap_free(&A.nat_done);
+	return rc;
 }

@@ -26,7 +26,7 @@ struct loader {
 
 /* Keys the format defines whose feature is not built yet: refused as such, never as unknown. */
 static const char *const not_yet[] = {
-	"nat", "uplink", "tests", "files", "exec", "daemons", "config", "hostname",
+	"tests", "files", "exec", "daemons", "config", "hostname",
 	/* reserved for later by the format */
 	"defaults", "hosts", "rate", "delay", "jitter", "loss", "type", NULL,
 };
@@ -679,6 +679,7 @@ static void decode_nat_rule(struct loader *L, struct topo_node *node, const stru
 		return;
 	if (!r.family)
 		r.family = AF_INET;
+	r.text = (char *)topo_nat_text(&L->lab->arena, &r);
 	*ARENA_PUSH(&L->lab->arena, node->nat, node->n_nat, node->cap_nat) = r;
 }
 

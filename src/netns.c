@@ -3,6 +3,7 @@
  * /run/netns is a shared mount point, each name a bind mount of the namespace file. */
 #include "netns.h"
 #include "arena.h"
+#include "nft.h"
 #include "nl.h"
 
 #include <dirent.h>
@@ -194,12 +195,32 @@ struct nlr *netns_nl(struct netns *ns, struct nst_err *err)
 	return ns->nl;
 }
 
+static int open_nft_inside(struct netns *ns, void *arg, struct nst_err *err)
+{
+	ns->nft = nftw_open(err);
+	return ns->nft ? 0 : -1;
+}
+
+struct nftw *netns_nft(struct netns *ns, struct nst_err *err)
+{
+	if (!ns->nft && netns_call(ns, open_nft_inside, NULL, err) < 0)
+		return NULL;
+	return ns->nft;
+}
+
+void netns_close_sockets(struct netns *ns)
+{
+	nlr_close(ns->nl);
+	ns->nl = NULL;
+	nftw_close(ns->nft);
+	ns->nft = NULL;
+}
+
 void netns_close(struct netns *ns)
 {
 	if (!ns || ns == &home)
 		return;
-	nlr_close(ns->nl);
-	ns->nl = NULL;
+	netns_close_sockets(ns);
 	if (ns->fd >= 0 && ns->fd != home.fd)
 		close(ns->fd);
 	ns->fd = -1;

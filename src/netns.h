@@ -13,6 +13,7 @@
 #define NSTOPO_RUN_DIR "/run/nstopo"
 
 struct nlr;
+struct nftw;
 
 /* One namespace nstopo works in: its fd and a netlink socket opened inside it, both kept for
  * the whole command so each namespace is entered at most a few times. */
@@ -20,6 +21,7 @@ struct netns {
 	char *name;     /* under /run/netns; NULL for the machine's own namespace */
 	int fd;
 	struct nlr *nl; /* opened on first use by netns_nl() */
+	struct nftw *nft; /* opened on first use by netns_nft() */
 	ino_t ino;      /* identity of the namespace (nsfs inode) */
 };
 
@@ -45,6 +47,10 @@ int netns_open(const char *name, struct netns *ns, struct nst_err *err);
 int netns_remove(const char *name, struct nst_err *err);
 /* The netlink socket inside ns, opened on first use. */
 struct nlr *netns_nl(struct netns *ns, struct nst_err *err);
+/* The nftables socket inside ns, opened on first use. */
+struct nftw *netns_nft(struct netns *ns, struct nst_err *err);
+/* Closes the sockets inside ns (they would keep a namespace being removed alive). */
+void netns_close_sockets(struct netns *ns);
 void netns_close(struct netns *ns);
 
 /* Names under /run/netns, sorted; a malloc'd array of malloc'd strings. */

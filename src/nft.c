@@ -1213,3 +1213,60 @@ int nftw_table_del(struct nftw *nf, const char *table, struct nst_err *err)
 	batch_free(&bt);
 	return ret;
 }
+
+/* ---- every table of a name prefix (the root's uplink tables of all labs) ---- */
+
+struct table_list {
+	const char *prefix;
+	struct nftw_table *v;
+	size_t n;
+};
+
+static int on_table_listed(const struct nlmsghdr *nlh, void *data)
+{
+	struct table_list *tl = data;
+	struct nftnl_table *t = nftnl_table_alloc();
+	if (!t)
+		abort();
+	if (nftnl_table_nlmsg_parse(nlh, t) < 0) {
+		nftnl_table_free(t);
+		return -1;
+	}
+	const char *name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+	if (name && strncmp(name, tl->prefix, strlen(tl->prefix)) == 0) {
+		uint32_t len = 0;
+		const void *ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
+		const char *comment = comment_of(ud, len, NFTNL_UDATA_TABLE_COMMENT);
+		tl->v = xrealloc(tl->v, (tl->n + 1) * sizeof(*tl->v));
+		tl->v[tl->n++] = (struct nftw_table){ xstrdup(name), comment ? xstrdup(comment) : NULL };
+	}
+	nftnl_table_free(t);
+	return 0;
+}
+
+int nftw_tables_list(struct nftw *nf, const char *prefix, struct nftw_table **out, size_t *n,
+		     struct nst_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ack ack;
+	bool intr = false;
+	struct table_list tl = { .prefix = prefix };
+	struct nlmsghdr *h = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_DUMP,
+						   ++nf->seq);
+	if (talk(nf, h, on_table_listed, &tl, &intr, &ack, err) < 0) {
+		nftw_tables_free(tl.v, tl.n);
+		return nst_err_wrap(err, "list nftables tables");
+	}
+	*out = tl.v;
+	*n = tl.n;
+	return 0;
+}
+
+void nftw_tables_free(struct nftw_table *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].userdata);
+	}
+	free(v);
+}

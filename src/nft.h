@@ -64,4 +64,13 @@ int nftw_uplink_get(struct nftw *nf, const char *table, const char *out_if,
 		    const char *const *from_ifs, size_t n_from, bool masquerade,
 		    struct nftw_found *out, struct nst_err *err);
 
+/* Every table (family inet) whose name starts with prefix, with its comment; malloc'd. */
+struct nftw_table {
+	char *name;
+	char *userdata; /* NULL when none */
+};
+int nftw_tables_list(struct nftw *nf, const char *prefix, struct nftw_table **out, size_t *n,
+		     struct nst_err *err);
+void nftw_tables_free(struct nftw_table *v, size_t n);
+
 #endif

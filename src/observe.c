@@ -3,6 +3,7 @@
  * found whole even when its file is gone or has changed its prefix. */
 #include "observe.h"
 #include "marker.h"
+#include "nft.h"
 #include "nl.h"
 #include "sysctl.h"
 
@@ -282,6 +283,60 @@ static void take_routes(struct topo_lab *have, struct topo_node *node, const str
 	}
 }
 
+static int take_nat(struct knode *kn, struct topo_lab *have, struct topo_node *node,
+		    const struct topo_node *want_node, struct nst_err *err)
+{
+	struct nftw *nf = netns_nft(&kn->ns, err);
+	struct nftw_found f;
+	if (!nf || nftw_nat_get(nf, TOPO_NAT_TABLE, want_node->nat, want_node->n_nat, &f, err) < 0)
+		return -1;
+	node->has_nat = f.exists;
+	node->nat_intact = f.intact;
+	for (size_t i = 0; i < f.n; i++) {
+		struct topo_nat *r = ARENA_PUSH(&have->arena, node->nat, node->n_nat, node->cap_nat);
+		memset(r, 0, sizeof(*r));
+		r->text = arena_strdup(&have->arena, f.texts[i]);
+	}
+	nftw_found_free(&f);
+	return 0;
+}
+
+/* The lab's uplink table in the root namespace, compared with the file's uplink. */
+static int take_uplink(struct knode *kn, struct topo_lab *have, const struct topo_lab *want,
+		       struct nst_err *err)
+{
+	const struct topo_uplink *u = want ? want->uplink : NULL;
+	const struct topo_node *host = want ? topo_node_find(want, TOPO_HOST_NODE) : NULL;
+	const char **from = xcalloc(host ? host->n_ifaces + 1 : 1, sizeof(*from));
+	size_t n_from = 0;
+	for (size_t i = 0; host && i < host->n_ifaces; i++)
+		if (host->ifaces[i].link >= 0)
+			from[n_from++] = host->ifaces[i].name;
+	struct nftw *nf = netns_nft(&kn->ns, err);
+	struct nftw_found f = { 0 };
+	int rc = -1;
+	if (!nf || nftw_uplink_get(nf, topo_uplink_table(&have->arena, have->name),
+				   u ? u->host_interface : "-", from, n_from, u && u->masquerade, &f,
+				   err) < 0)
+		goto out;
+	if (f.exists) {
+		struct topo_uplink *h = arena_alloc(&have->arena, sizeof(*h));
+		h->intact = f.intact && u;
+		h->userdata = f.userdata ? arena_strdup(&have->arena, f.userdata) : NULL;
+		char value[32];
+		struct nst_err ignored = { 0 };
+		h->ip_forward = sysctl_read("net.ipv4.ip_forward", value, sizeof(value), &ignored) == 0
+					? arena_strdup(&have->arena, value)
+					: NULL;
+		have->uplink = h;
+	}
+	rc = 0;
+out:
+	nftw_found_free(&f);
+	free(from);
+	return rc;
+}
+
 static int dump_node(struct kview *kv, struct knode *kn, struct topo_lab *have, const char *lab,
 		     struct topo_node *node, const struct topo_node *want_node, struct nst_err *err)
 {
@@ -298,6 +353,9 @@ static int dump_node(struct kview *kv, struct knode *kn, struct topo_lab *have, 
 		goto out;
 	take_addrs(have, node, addrs, na);
 	take_routes(have, node, routes, nr, links, nl);
+	/* A node's NAT table matters only while the node stays (it goes with its namespace). */
+	if (node->kind != NODE_ROOT && want_node && take_nat(kn, have, node, want_node, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc < 0)
@@ -457,6 +515,10 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	const struct topo_node *want_host = want ? topo_node_find(want, TOPO_HOST_NODE) : NULL;
 	if (dump_node(kv, kn, h, lab_name, host, want_host, err) < 0)
 		return -1;
+	if (take_uplink(kn, h, want, err) < 0) {
+		nst_err_obj(err, "host");
+		return -1;
+	}
 	adopt_strays(kv, want, h);
 	pair_links(h);
 	return 0;

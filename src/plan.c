@@ -387,6 +387,80 @@ static void del_routes(struct differ *D)
 	}
 }
 
+/* ---- NAT and the uplink ---- */
+
+/* The order the kernel lists a node's rules in: prerouting (dnat), then postrouting. */
+static size_t nat_texts_in_kernel_order(const struct topo_node *wn, const char **out)
+{
+	size_t n = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < wn->n_nat; i++)
+			if ((wn->nat[i].kind == NAT_DNAT) == (pass == 0))
+				out[n++] = wn->nat[i].text;
+	return n;
+}
+
+static bool nat_has_text(const struct topo_nat *v, size_t n, const char *text)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].text, text) == 0)
+			return true;
+	return false;
+}
+
+static void set_nat(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i];
+		const struct topo_node *hn = have_of(D, wn);
+		if (wn->kind == NODE_ROOT)
+			continue;
+		if (!wn->has_nat && !wn->n_nat) {
+			if (hn && hn->has_nat)
+				emit(D, ACT_NAT_TABLE_DEL, D->have, hn);
+			continue;
+		}
+		bool table = hn && hn->has_nat;
+		size_t changes = 0;
+		for (size_t r = 0; r < wn->n_nat; r++) {
+			if (table && nat_has_text(hn->nat, hn->n_nat, wn->nat[r].text))
+				continue;
+			struct action *a = emit(D, ACT_NAT_ADD, D->want, wn);
+			a->nat = &wn->nat[r];
+			a->loc = wn->nat[r].loc;
+			changes++;
+		}
+		for (size_t h = 0; table && h < hn->n_nat; h++) {
+			if (nat_has_text(wn->nat, wn->n_nat, hn->nat[h].text))
+				continue;
+			emit(D, ACT_NAT_DEL_RULE, D->want, wn)->nat = &hn->nat[h];
+			changes++;
+		}
+		if (changes)
+			continue;
+		bool same_order = table && hn->n_nat == wn->n_nat;
+		const char **order = arena_alloc(&D->p->arena, (wn->n_nat + 1) * sizeof(*order));
+		nat_texts_in_kernel_order(wn, order);
+		for (size_t r = 0; same_order && r < wn->n_nat; r++)
+			same_order = strcmp(order[r], hn->nat[r].text) == 0;
+		if (!table || !same_order || !hn->nat_intact)
+			emit(D, ACT_NAT_REWRITE, D->want, wn);
+	}
+}
+
+static void set_uplink(struct differ *D)
+{
+	const struct topo_uplink *u = D->want->uplink, *h = D->have->uplink;
+	if (u && (!h || !h->intact || (u->forwarding && (!h->ip_forward || strcmp(h->ip_forward, "1") != 0))))
+	{
+		struct action *a = emit(D, ACT_UPLINK_SET, D->want, NULL);
+		a->loc = u->loc;
+		a->change = h != NULL; /* the table is there: a change, not a creation */
+	}
+	if (!u && h)
+		emit(D, ACT_UPLINK_DEL, D->have, NULL);
+}
+
 /* ---- deletions ---- */
 
 static void del_links_and_nodes(struct differ *D)
@@ -444,6 +518,8 @@ void plan_build(struct plan *p, struct topo_lab *want, struct topo_lab *have)
 	add_addrs(&D);
 	set_sysctls(&D);
 	add_routes(&D);
+	set_nat(&D);
+	set_uplink(&D);
 	del_routes(&D);
 	del_addrs(&D);
 	del_links_and_nodes(&D);
@@ -553,11 +629,15 @@ char plan_action_op(const struct action *a)
 	case ACT_LINK_ADD:
 	case ACT_ADDR_ADD:
 	case ACT_ROUTE_ADD:
+	case ACT_NAT_ADD:
 		return '+';
 	case ACT_LINK_SET:
 	case ACT_SYSCTL_SET:
 	case ACT_ROUTE_REPLACE:
+	case ACT_NAT_REWRITE:
 		return '~';
+	case ACT_UPLINK_SET:
+		return a->change ? '~' : '+';
 	default:
 		return '-';
 	}
@@ -584,6 +664,14 @@ const char *plan_action_object(const struct action *a)
 		return "address";
 	case ACT_SYSCTL_SET:
 		return "sysctl";
+	case ACT_NAT_ADD:
+	case ACT_NAT_DEL_RULE:
+	case ACT_NAT_REWRITE:
+	case ACT_NAT_TABLE_DEL:
+		return "nat";
+	case ACT_UPLINK_SET:
+	case ACT_UPLINK_DEL:
+		return "uplink";
 	default:
 		return "route";
 	}
@@ -630,6 +718,28 @@ void plan_action_text(const struct action *a, char *buf, size_t len)
 		route_text(a->route, y, sizeof(y));
 		snprintf(buf, len, "route %s: %s -> %s%s", node_label(a->node), x, y,
 			 a->old_route->proto != TOPO_RTPROT ? " (made by hand)" : "");
+		break;
+	case ACT_NAT_ADD:
+	case ACT_NAT_DEL_RULE:
+		snprintf(buf, len, "nat %s: %s", a->node->name, a->nat->text);
+		break;
+	case ACT_NAT_REWRITE:
+		snprintf(buf, len, "nat %s: table %s%s", a->node->name, TOPO_NAT_TABLE,
+			 a->node->n_nat ? " differs from the file (edited by hand: chains, rule bodies or "
+					  "order)" : " (no rules)");
+		break;
+	case ACT_NAT_TABLE_DEL:
+		snprintf(buf, len, "nat %s: table %s", a->node->name, TOPO_NAT_TABLE);
+		break;
+	case ACT_UPLINK_SET:
+		snprintf(buf, len, "uplink: %s via %s%s", a->lab->uplink->masquerade ? "masquerade" : "route",
+			 a->lab->uplink->host_interface,
+			 a->lab->uplink->forwarding ? ", host forwarding on" : "");
+		break;
+	case ACT_UPLINK_DEL:
+		snprintf(buf, len, "uplink: table in the host%s",
+			 a->lab->uplink->userdata && strstr(a->lab->uplink->userdata, "ip_forward_before=")
+				 ? ", host forwarding put back" : "");
 		break;
 	}
 }
@@ -695,8 +805,8 @@ void plan_print_json(FILE *out, const struct plan *p, const char *lab)
 
 void plan_summary(const struct plan *p, char *buf, size_t len)
 {
-	static const char *const objects[] = { "node", "bridge", "link", "interface",
-					       "address", "sysctl", "route" };
+	static const char *const objects[] = { "node", "bridge", "link", "interface", "address",
+					       "sysctl", "route", "nat", "uplink" };
 	static const char ops[] = { '+', '~', '-' };
 	int n = snprintf(buf, len, "%zu change%s", p->n, p->n == 1 ? "" : "s");
 	const char *sep = ": ";

@@ -19,10 +19,16 @@ enum action_kind {
 	ACT_SYSCTL_SET,
 	ACT_ROUTE_ADD,
 	ACT_ROUTE_REPLACE,
+	ACT_NAT_ADD,      /* the node's NAT table is rewritten once, whichever of these come */
+	ACT_NAT_DEL_RULE,
+	ACT_NAT_REWRITE,  /* same rule texts, but chains, rule bodies or order edited */
+	ACT_UPLINK_SET,
 	ACT_ROUTE_DEL,
 	ACT_ADDR_DEL,
 	ACT_LINK_DEL,
 	ACT_BRIDGE_DEL,
+	ACT_NAT_TABLE_DEL,
+	ACT_UPLINK_DEL,
 	ACT_NODE_DEL,
 };
 
@@ -42,6 +48,7 @@ struct action {
 	const struct topo_route *old_route; /* ACT_ROUTE_REPLACE: the observed one */
 	const struct topo_sysctl *sysctl;   /* desired */
 	const char *old_value;              /* observed sysctl value, NULL when unreadable */
+	const struct topo_nat *nat;         /* ACT_NAT_ADD: desired; ACT_NAT_DEL_RULE: observed */
 	unsigned change;                    /* ACT_LINK_SET: CHG_* */
 	uint32_t mtu;                       /* ACT_LINK_SET: the wanted mtu */
 	bool master;                        /* ACT_LINK_SET: wanted in the node's bridge */

@@ -271,3 +271,39 @@ uint32_t topo_route_metric(const struct topo_route *r)
 {
 	return r->to.family == AF_INET6 && r->metric == 0 ? 1024 : r->metric;
 }
+
+const char *topo_nat_text(struct arena *ar, const struct topo_nat *r)
+{
+	static const char *const kinds[] = { "masquerade", "snat", "dnat" };
+	char buf[400], a[CIDR_STR_MAX];
+	int n = snprintf(buf, sizeof(buf), "%s%s", kinds[r->kind], r->family == AF_INET6 ? " ip6" : "");
+	if (r->has & NAT_HAS_IN)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " in %s", r->in);
+	if (r->has & NAT_HAS_OUT)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " out %s", r->out);
+	if (r->has & NAT_HAS_FROM)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " from %s", cidr_format(&r->from, a, sizeof(a)));
+	if (r->has & NAT_HAS_PROTO)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " %s", r->proto == IPPROTO_TCP ? "tcp" : "udp");
+	if (r->has & NAT_HAS_PORT)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " dport %u", r->port);
+	if (r->has & NAT_HAS_TO) {
+		addr_format(r->family, r->to, a, sizeof(a));
+		if (!(r->has & NAT_HAS_TO_PORT))
+			snprintf(buf + n, sizeof(buf) - (size_t)n, " to %s", a);
+		else if (r->family == AF_INET6)
+			snprintf(buf + n, sizeof(buf) - (size_t)n, " to [%s]:%u", a, r->to_port);
+		else
+			snprintf(buf + n, sizeof(buf) - (size_t)n, " to %s:%u", a, r->to_port);
+	}
+	return arena_strdup(ar, buf);
+}
+
+const char *topo_uplink_table(struct arena *ar, const char *lab)
+{
+	char *t = arena_printf(ar, "nstopo_%s", lab);
+	for (char *c = t; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	return t;
+}

@@ -157,6 +157,7 @@ struct topo_node {
 	struct topo_nat *nat;
 	size_t n_nat, cap_nat;
 	bool has_nat; /* `nat:` given (an empty list still means an empty table) */
+	bool nat_intact; /* observe: the table is exactly what nstopo writes for its rule texts */
 	struct topo_file *files;
 	size_t n_files, cap_files;
 	struct topo_exec *execs;
@@ -202,7 +203,15 @@ struct topo_uplink {
 	bool forwarding;
 	unsigned has;
 	struct srcloc loc;
+	/* Filled by observe only (the lab's table in the root namespace exists). */
+	bool intact;      /* exactly what nstopo writes for the file's uplink */
+	char *userdata;   /* the table's comment: "nstopo uplink ip_forward_before=0" */
+	char *ip_forward; /* the root's net.ipv4.ip_forward now */
 };
+
+#define TOPO_NAT_TABLE "nstopo" /* each node's NAT table (family inet) */
+/* The lab's uplink table in the root namespace: "nstopo_" + lab name, '-' as '_'. */
+const char *topo_uplink_table(struct arena *ar, const char *lab);
 
 struct topo_lab {
 	struct arena arena; /* owns every string and array below */
@@ -245,6 +254,9 @@ uint32_t topo_route_metric(const struct topo_route *r);
 /* The namespace name of a node: prefix + name; NULL for the host. Owned by the lab. */
 const char *topo_node_netns(struct topo_lab *lab, const struct topo_node *node);
 const char *topo_node_kind_name(enum node_kind kind);
+/* A NAT rule's canonical one-line form ("dnat in wan tcp dport 8080 to 192.168.1.10:80"): what
+ * diff prints and what the rule carries as its comment in the kernel. Owned by ar. */
+const char *topo_nat_text(struct arena *ar, const struct topo_nat *r);
 bool topo_node_kind_parse(const char *s, enum node_kind *kind);
 bool topo_node_is_router(const struct topo_node *node);
 
