@@ -4,6 +4,8 @@
 #include "apply.h"
 #include "marker.h"
 #include "nft.h"
+#include "nodens.h"
+#include "store.h"
 #include "nl.h"
 #include "run.h"
 #include "sysctl.h"
@@ -13,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+
+#define FRR_DAEMON_DIR "/usr/lib/frr"
 
 struct applier {
 	const struct plan *p;
@@ -73,6 +78,26 @@ static int init_node_inside(struct netns *ns, void *arg, struct nst_err *err)
 	return 0;
 }
 
+/* The node's hostname, private /run and /tmp, and the lab's /etc/hosts. */
+static int node_env_add_in(struct applier *A, const struct topo_node *node, const struct netns *ns,
+			   struct nst_err *err)
+{
+	char hosts[512];
+	store_hosts_path(hosts, sizeof(hosts), A->lab);
+	/* What a namespace deleted by hand left behind is not worth keeping. */
+	if (nodens_remove(A->lab, node->name, err) < 0)
+		return -1;
+	struct nodens_spec s = { .lab = A->lab, .node = node->name, .hostname = node->hostname,
+				 .net = ns, .hosts_file = hosts };
+	return nodens_create(&s, err);
+}
+
+static int node_env_add(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	return kn ? node_env_add_in(A, a->node, &kn->ns, err) : -1;
+}
+
 static int node_add(struct applier *A, const struct action *a, struct nst_err *err)
 {
 	const char *name = topo_node_netns(A->want, a->node);
@@ -81,8 +106,8 @@ static int node_add(struct applier *A, const struct action *a, struct nst_err *e
 	netns_remove_placeholder(name);
 	if (netns_create(name, &ns, init_node_inside, &nn, err) < 0)
 		return -1;
-	kview_add(A->kv, name, &ns);
-	return 0;
+	struct knode *kn = kview_add(A->kv, name, &ns);
+	return node_env_add_in(A, a->node, &kn->ns, err);
 }
 
 /* Ends the processes of every namespace the plan removes, in one pass over /proc. */
@@ -108,6 +133,8 @@ static int node_del(struct applier *A, const struct action *a, struct nst_err *e
 		/* Our own sockets would keep the namespace alive. */
 		netns_close_sockets(&kn->ns);
 	}
+	if (nodens_remove(A->lab, a->node->name, err) < 0)
+		return -1;
 	return netns_remove(a->node->netns, err);
 }
 
@@ -387,6 +414,136 @@ static int uplink_del(struct applier *A, const struct action *a, struct nst_err 
 	return rc == 0 ? nftw_table_del(nf, table, err) : rc;
 }
 
+/* ---- files, daemons and exec: lines ---- */
+
+static int file_set(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	int fresh = store_write(A->lab, a->node->name, a->file, err);
+	if (fresh <= 0)
+		return fresh;
+	char source[4096];
+	store_path(source, sizeof(source), A->lab, a->node->name, a->file->path);
+	struct nodens_mount m = { source, a->file->path,
+				  a->file->kind == FILE_DIR || (a->file->kind == FILE_FROM && a->file->from_dir) };
+	return nodens_mount(A->lab, a->node->name, &m, 1, err);
+}
+
+static int file_del(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	if (nodens_unmount(A->lab, a->node->name, a->file->path, err) < 0)
+		return -1;
+	return store_remove(A->lab, a->node->name, a->file->path, err);
+}
+
+/* Ends the node's processes nstopo started in one role ("daemon", "exec"). */
+static int stop_role(struct applier *A, const char *node, const char *role, struct nst_err *err)
+{
+	struct run_proc *p;
+	size_t n = run_find_tagged(A->lab, &p), k = 0;
+	pid_t *pids = xcalloc(n + 1, sizeof(*pids));
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p[i].node, node) == 0 && strcmp(p[i].role, role) == 0)
+			pids[k++] = p[i].pid;
+	int rc = run_stop_pids(pids, k, 2000, err);
+	free(pids);
+	free(p);
+	return rc < 0 ? -1 : 0;
+}
+
+enum { EXEC_TIMEOUT_MS = 30000 };
+
+/* Runs one command in the node to its end; a failure names the command, its status and the
+ * tail of its output. */
+static int run_to_end(struct applier *A, const struct topo_node *node, struct knode *kn,
+		      char *const argv[], const char *role, struct nst_err *err)
+{
+	struct run_opts o = { .lab = A->lab, .node = node->name, .net = &kn->ns, .role = role,
+			      .timeout_ms = EXEC_TIMEOUT_MS };
+	char tail[1024];
+	int status;
+	if (run_in_node(argv, &o, &status, tail, sizeof(tail), err) < 0)
+		return -1;
+	if (status == 0)
+		return 0;
+	size_t l = strlen(tail);
+	while (l && tail[l - 1] == '\n')
+		tail[--l] = '\0';
+	if (status < 0)
+		nst_err_set(err, ETIMEDOUT, "%s did not finish within %d s%s%s", argv[0],
+			    EXEC_TIMEOUT_MS / 1000, l ? "; its output ends with:\n" : "", tail);
+	else
+		nst_err_set(err, 0, "%s exited with status %d%s%s", argv[0], status,
+			    l ? "; its output ends with:\n" : "", tail);
+	return -1;
+}
+
+static int daemons_start(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	if (!kn || stop_role(A, a->node->name, "daemon", err) < 0)
+		return -1;
+	const char *d[64];
+	size_t n = topo_node_daemons(a->node, d, 64);
+	if (a->node->kind == NODE_BIRD) {
+		char *argv[] = { "bird", "-c", TOPO_BIRD_CONF, NULL };
+		return run_to_end(A, a->node, kn, argv, "daemon", err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", FRR_DAEMON_DIR, d[i]);
+		/* -d returns once the daemon is ready (its vty socket is there). */
+		char *argv[] = { path, "-d", "-A", "127.0.0.1", NULL };
+		if (run_to_end(A, a->node, kn, argv, "daemon", err) < 0)
+			return -1;
+	}
+	/* The integrated configuration, into every daemon at once. */
+	char *boot[] = { "vtysh", "-b", NULL };
+	return run_to_end(A, a->node, kn, boot, "daemon", err);
+}
+
+static int daemons_reload(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	char *argv[] = { "birdc", "configure", NULL };
+	return kn ? run_to_end(A, a->node, kn, argv, "exec-once", err) : -1;
+}
+
+static int exec_run(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	if (!kn || stop_role(A, a->node->name, "exec", err) < 0)
+		return -1;
+	for (size_t i = 0; i < a->node->n_execs; i++) {
+		const struct topo_exec *x = &a->node->execs[i];
+		if (!x->background) {
+			if (run_to_end(A, a->node, kn, x->argv, "exec", err) < 0) {
+				err->loc = x->loc;
+				return -1;
+			}
+			continue;
+		}
+		char log[1024];
+		nodens_lab_dir(log, sizeof(log), A->lab);
+		size_t l = strlen(log);
+		snprintf(log + l, sizeof(log) - l, "/log");
+		mkdir(log, 0755);
+		snprintf(log + l, sizeof(log) - l, "/log/%s.%zu.log", a->node->name, i + 1);
+		struct run_opts o = { .lab = A->lab, .node = a->node->name, .net = &kn->ns,
+				      .role = "exec", .background = true, .log_path = log };
+		int status;
+		if (run_in_node(x->argv, &o, &status, NULL, 0, err) < 0) {
+			err->loc = x->loc;
+			return -1;
+		}
+	}
+	return store_exec_write(A->lab, a->node->name, a->text, err);
+}
+
+static int lab_dir_del(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	return nodens_remove_lab(A->lab, err);
+}
+
 /* ---- the loop ---- */
 
 static int do_action(struct applier *A, const struct action *a, struct nst_err *err)
@@ -425,6 +582,22 @@ static int do_action(struct applier *A, const struct action *a, struct nst_err *
 		return uplink_set(A, a, err);
 	case ACT_UPLINK_DEL:
 		return uplink_del(A, a, err);
+	case ACT_HOSTS_SET:
+		return store_hosts_write(A->lab, a->text, err);
+	case ACT_NODE_ENV_ADD:
+		return node_env_add(A, a, err);
+	case ACT_FILE_SET:
+		return file_set(A, a, err);
+	case ACT_FILE_DEL:
+		return file_del(A, a, err);
+	case ACT_DAEMONS_START:
+		return daemons_start(A, a, err);
+	case ACT_DAEMONS_RELOAD:
+		return daemons_reload(A, a, err);
+	case ACT_EXEC_RUN:
+		return exec_run(A, a, err);
+	case ACT_LAB_DIR_DEL:
+		return lab_dir_del(A, a, err);
 	case ACT_SYSCTL_SET:
 		break; /* batched by the caller */
 	}

@@ -42,6 +42,9 @@ struct nst_err;
 int cmd_kernel_init(const char *cmd);
 /* Observes a lab and prints every collision with a foreign object (exit NST_EXIT_SYSTEM). */
 int cmd_observe(const char *lab, struct topo_lab *want, struct topo_lab **have, struct kview *kv);
+/* Checks that the programs the lab's daemons need are installed; prints and returns
+ * NST_EXIT_SYSTEM when one is missing. */
+int cmd_preflight(const struct topo_lab *want);
 /* Prints err and returns its exit status. */
 int cmd_fail(const struct nst_err *err);
 /* Colours only on a terminal that can show them, and never with NO_COLOR set. */

@@ -2,6 +2,7 @@
  * node (no shell in between) and exit with its status; without CMD, the user's shell. */
 #include "cmd.h"
 #include "netns.h"
+#include "nodens.h"
 #include "observe.h"
 #include "validate.h"
 
@@ -31,7 +32,8 @@ static int exec_fail(const char *fmt, ...)
 }
 
 /* The namespace of the node: the one running node of that name (in the lab, when given). */
-static int find_node(const char *file, const char *lab_name, const char *node, char **netns)
+static int find_node(const char *file, const char *lab_name, const char *node, char **netns,
+		     char **lab_out)
 {
 	char *want_ns = NULL, *lab_from_file = NULL;
 	if (file) {
@@ -74,6 +76,7 @@ static int find_node(const char *file, const char *lab_name, const char *node, c
 		rc = EXEC_FAILED;
 	} else {
 		*netns = xstrdup(refs[pick].netns);
+		*lab_out = xstrdup(refs[pick].lab);
 	}
 out:
 	observe_refs_free(refs, n);
@@ -134,20 +137,29 @@ int cmd_exec(int argc, char **argv)
 		return exec_fail("invalid node name '%s'", node);
 	if (cmd_kernel_init("exec"))
 		return EXEC_FAILED;
-	char *netns = NULL;
-	int rc = find_node(file, lab, node, &netns);
+	char *netns = NULL, *lab_name = NULL;
+	int rc = find_node(file, lab, node, &netns, &lab_name);
 	if (rc)
 		return rc;
 	struct netns ns;
 	struct nst_err err = { 0 };
-	if (netns_open(netns, &ns, &err) <= 0 || netns_become(&ns, &err) < 0) {
+	/* The node's own mount namespace has its /sys, /run, /tmp and files; a node made without
+	 * one gets a mount namespace of its own for /sys, as `ip netns exec` does. */
+	bool env = nodens_exists(lab_name, node) == 1;
+	if (netns_open(netns, &ns, &err) <= 0 ||
+	    (env ? netns_become_net(&ns, &err) < 0 || nodens_enter(lab_name, node, &err) < 0
+		 : netns_become(&ns, &err) < 0)) {
 		if (!err.msg[0])
 			nst_err_set(&err, ENOENT, "namespace %s is gone", netns);
 		nst_err_print(stderr, &err);
 		free(netns);
+		free(lab_name);
 		return EXEC_FAILED;
 	}
+	setenv("NSTOPO_LAB", lab_name, 1);
+	setenv("NSTOPO_NODE", node, 1);
 	free(netns);
+	free(lab_name);
 	char *shell[] = { (char *)user_shell(), NULL };
 	char **cmd = optind + 1 < argc ? argv + optind + 1 : shell;
 	execvp(cmd[0], cmd);

@@ -26,7 +26,7 @@ struct loader {
 
 /* Keys the format defines whose feature is not built yet: refused as such, never as unknown. */
 static const char *const not_yet[] = {
-	"tests", "files", "exec", "daemons", "config", "hostname",
+	"tests",
 	/* reserved for later by the format */
 	"defaults", "hosts", "rate", "delay", "jitter", "loss", "type", NULL,
 };
@@ -856,8 +856,6 @@ static void decode_node_key(struct loader *L, struct topo_node *node, const stru
 			return;
 		if (!topo_node_kind_parse(s, &node->kind))
 			bad(L, v, "unknown kind '%s' (expected host, router, bridge, frr or bird)", s);
-		else if ((node->kind == NODE_FRR || node->kind == NODE_BIRD) && in_list(not_yet, "daemons"))
-			bad(L, v, "kind '%s' is not supported yet", s);
 		else
 			node->has |= NODE_HAS_KIND;
 	} else if (strcmp(key, "hostname") == 0 && (s = want_str(L, v, "hostname"))) {

@@ -285,6 +285,13 @@ static void bind_etc(const char *name)
 	closedir(d);
 }
 
+int netns_become_net(struct netns *ns, struct nst_err *err)
+{
+	if (setns(ns->fd, CLONE_NEWNET) < 0)
+		return nst_err_set(err, errno, "enter network namespace %s", ns->name);
+	return 0;
+}
+
 int netns_become(struct netns *ns, struct nst_err *err)
 {
 	if (setns(ns->fd, CLONE_NEWNET) < 0)

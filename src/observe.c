@@ -5,6 +5,9 @@
 #include "marker.h"
 #include "nft.h"
 #include "nl.h"
+#include "nodens.h"
+#include "run.h"
+#include "store.h"
 #include "sysctl.h"
 
 #include <errno.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 /* Route protocols that say "put here by a person or by nstopo"; every other protocol (kernel,
  * ra, dhcp, zebra, bird, bgp, ospf, ...) belongs to someone else and is never touched. */
@@ -353,6 +357,11 @@ static int dump_node(struct kview *kv, struct knode *kn, struct topo_lab *have, 
 		goto out;
 	take_addrs(have, node, addrs, na);
 	take_routes(have, node, routes, nr, links, nl);
+	if (node->kind != NODE_ROOT) {
+		node->has_env = nodens_exists(lab, node->name) == 1;
+		node->exec_record = store_exec_read(&have->arena, lab, node->name);
+		store_read_node(have, node, lab, want_node);
+	}
 	/* A node's NAT table matters only while the node stays (it goes with its namespace). */
 	if (node->kind != NODE_ROOT && want_node && take_nat(kn, have, node, want_node, err) < 0)
 		goto out;
@@ -498,6 +507,32 @@ static int observe_namespaces(const char *lab, struct topo_lab *want, struct top
 	return rc;
 }
 
+static bool runs_programs(const struct topo_lab *want)
+{
+	for (size_t i = 0; want && i < want->n_nodes; i++)
+		if (want->nodes[i]->kind == NODE_FRR || want->nodes[i]->kind == NODE_BIRD ||
+		    want->nodes[i]->n_execs)
+			return true;
+	return false;
+}
+
+/* The daemons nstopo started in the lab's nodes, found by the tags in their environment. */
+static void take_daemons(struct topo_lab *have, const struct topo_lab *want)
+{
+	if (!runs_programs(want))
+		return;
+	struct run_proc *p;
+	size_t n = run_find_tagged(have->name, &p);
+	for (size_t i = 0; i < n; i++) {
+		struct topo_node *node = topo_node_find(have, p[i].node);
+		if (!node || node->kind == NODE_ROOT || strcmp(p[i].role, "daemon") != 0)
+			continue;
+		*ARENA_PUSH(&have->arena, node->running, node->n_running, node->cap_running) =
+			arena_strdup(&have->arena, p[i].comm);
+	}
+	free(p);
+}
+
 int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **have,
 		struct kview *kv, struct nst_err *err)
 {
@@ -521,6 +556,12 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	}
 	adopt_strays(kv, want, h);
 	pair_links(h);
+	char dir[512];
+	struct stat st;
+	nodens_lab_dir(dir, sizeof(dir), lab_name);
+	h->has_run_dir = stat(dir, &st) == 0;
+	h->hosts = store_hosts_read(&h->arena, lab_name);
+	take_daemons(h, want);
 	return 0;
 }
 

@@ -1,7 +1,10 @@
 /* plan.c - the differ; see plan.h. Objects are matched by name: nodes by name and namespace,
  * links by their two ends, addresses by value, routes by destination and metric. */
 #include "plan.h"
+#include "store.h"
 #include "sysctl.h"
+
+#define NSTOPO_RUN_DIR_TEXT "/run/nstopo"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -461,6 +464,117 @@ static void set_uplink(struct differ *D)
 		emit(D, ACT_UPLINK_DEL, D->have, NULL);
 }
 
+/* ---- what nodes see and run: /etc/hosts, files, daemons, exec: ---- */
+
+static void set_hosts(struct differ *D)
+{
+	bool nodes = false;
+	for (size_t i = 0; i < D->want->n_nodes; i++)
+		nodes |= D->want->nodes[i]->kind != NODE_ROOT;
+	if (!nodes)
+		return;
+	char *text = store_hosts_text(&D->p->arena, D->want);
+	if (D->have->hosts && strcmp(D->have->hosts, text) == 0)
+		return;
+	struct action *a = emit(D, ACT_HOSTS_SET, D->want, NULL);
+	a->text = text;
+	a->change = D->have->hosts != NULL;
+}
+
+static void set_envs(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i], *hn = have_of(D, wn);
+		if (hn && wn->kind != NODE_ROOT && !hn->has_env)
+			emit(D, ACT_NODE_ENV_ADD, D->want, wn);
+	}
+}
+
+static const struct topo_file *file_find(const struct topo_node *n, const char *path)
+{
+	for (size_t i = 0; n && i < n->n_files; i++)
+		if (strcmp(n->files[i].path, path) == 0)
+			return &n->files[i];
+	return NULL;
+}
+
+/* Whether a node's file changed (or is new), so its programs must see it again. */
+static bool files_changed(const struct topo_node *wn, const struct topo_node *hn, const char *only)
+{
+	for (size_t i = 0; i < wn->n_files; i++) {
+		if (only && strcmp(wn->files[i].path, only) != 0)
+			continue;
+		const struct topo_file *h = file_find(hn, wn->files[i].path);
+		if (!h || h->digest != wn->files[i].digest)
+			return true;
+	}
+	return false;
+}
+
+static void set_files(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i], *hn = have_of(D, wn);
+		if (hn && !hn->has_env)
+			hn = NULL; /* its new mount namespace has none of them yet */
+		for (size_t f = 0; wn->kind != NODE_ROOT && f < wn->n_files; f++) {
+			const struct topo_file *h = file_find(hn, wn->files[f].path);
+			if (h && h->digest == wn->files[f].digest)
+				continue;
+			struct action *a = emit(D, ACT_FILE_SET, D->want, wn);
+			a->file = &wn->files[f];
+			a->loc = wn->files[f].loc;
+			a->change = h != NULL;
+		}
+		for (size_t f = 0; hn && f < hn->n_files; f++)
+			if (!file_find(wn, hn->files[f].path))
+				emit(D, ACT_FILE_DEL, D->have, hn)->file = &hn->files[f];
+	}
+}
+
+static bool is_running(const struct topo_node *hn, const char *daemon)
+{
+	for (size_t i = 0; hn && i < hn->n_running; i++)
+		if (strcmp(hn->running[i], daemon) == 0)
+			return true;
+	return false;
+}
+
+static void set_programs(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i], *hn = have_of(D, wn);
+		const char *daemons[64];
+		size_t n = topo_node_daemons(wn, daemons, 64);
+		if (n) {
+			const char *missing = NULL;
+			for (size_t d = 0; d < n && !missing; d++)
+				if (!is_running(hn, daemons[d]))
+					missing = daemons[d];
+			bool conf = files_changed(wn, hn, NULL);
+			struct action *a = NULL;
+			if (missing || (conf && wn->kind == NODE_FRR))
+				a = emit(D, ACT_DAEMONS_START, D->want, wn);
+			else if (conf)
+				a = emit(D, ACT_DAEMONS_RELOAD, D->want, wn);
+			if (a) {
+				a->text = !hn ? "" : missing ? arena_printf(&D->p->arena, "%s is not running", missing)
+							 : "its configuration changed";
+				a->change = hn && hn->n_running;
+			}
+		}
+		if (!wn->n_execs && !(hn && hn->exec_record && hn->exec_record[0]))
+			continue;
+		const char *text = store_exec_text(&D->p->arena, wn);
+		bool same = hn && hn->exec_record && strcmp(hn->exec_record, text) == 0;
+		if (!same || files_changed(wn, hn, NULL)) {
+			struct action *a = emit(D, ACT_EXEC_RUN, D->want, wn);
+			a->text = text;
+			a->change = hn && hn->exec_record;
+		}
+	}
+}
+
 /* ---- deletions ---- */
 
 static void del_links_and_nodes(struct differ *D)
@@ -511,7 +625,9 @@ void plan_build(struct plan *p, struct topo_lab *want, struct topo_lab *have)
 	p->have = have;
 	struct differ D = { .p = p, .want = want, .have = have };
 	index_links(&D);
+	set_hosts(&D);
 	add_nodes(&D);
+	set_envs(&D);
 	clear_names_for_new_links(&D);
 	add_bridges_and_links(&D);
 	set_ifaces(&D);
@@ -520,15 +636,19 @@ void plan_build(struct plan *p, struct topo_lab *want, struct topo_lab *have)
 	add_routes(&D);
 	set_nat(&D);
 	set_uplink(&D);
+	set_files(&D);
+	set_programs(&D);
 	del_routes(&D);
 	del_addrs(&D);
 	del_links_and_nodes(&D);
+	if (D.have->has_run_dir && !want->n_nodes)
+		emit(&D, ACT_LAB_DIR_DEL, D.have, NULL);
 	/* Early deletions are listed in creation order; move them before the creations of the same
 	 * names but after the namespaces they need exist (a stable partition by kind). */
 	size_t n = p->n;
 	struct action *sorted = arena_alloc(&p->arena, (n ? n : 1) * sizeof(*sorted));
 	size_t w = 0;
-	for (enum action_kind k = ACT_NODE_ADD; k <= ACT_NODE_DEL; k++)
+	for (enum action_kind k = ACT_HOSTS_SET; k <= ACT_LAB_DIR_DEL; k++)
 		for (size_t i = 0; i < n; i++)
 			if (p->v[i].kind == k)
 				sorted[w++] = p->v[i];
@@ -630,7 +750,15 @@ char plan_action_op(const struct action *a)
 	case ACT_ADDR_ADD:
 	case ACT_ROUTE_ADD:
 	case ACT_NAT_ADD:
+	case ACT_NODE_ENV_ADD:
 		return '+';
+	case ACT_HOSTS_SET:
+	case ACT_FILE_SET:
+	case ACT_DAEMONS_START:
+	case ACT_EXEC_RUN:
+		return a->change ? '~' : '+';
+	case ACT_DAEMONS_RELOAD:
+		return '~';
 	case ACT_LINK_SET:
 	case ACT_SYSCTL_SET:
 	case ACT_ROUTE_REPLACE:
@@ -672,6 +800,18 @@ const char *plan_action_object(const struct action *a)
 	case ACT_UPLINK_SET:
 	case ACT_UPLINK_DEL:
 		return "uplink";
+	case ACT_HOSTS_SET:
+	case ACT_FILE_SET:
+	case ACT_FILE_DEL:
+	case ACT_LAB_DIR_DEL:
+		return "file";
+	case ACT_NODE_ENV_ADD:
+		return "node";
+	case ACT_DAEMONS_START:
+	case ACT_DAEMONS_RELOAD:
+		return "daemons";
+	case ACT_EXEC_RUN:
+		return "exec";
 	default:
 		return "route";
 	}
@@ -736,6 +876,42 @@ void plan_action_text(const struct action *a, char *buf, size_t len)
 			 a->lab->uplink->host_interface,
 			 a->lab->uplink->forwarding ? ", host forwarding on" : "");
 		break;
+	case ACT_HOSTS_SET:
+		snprintf(buf, len, "file /etc/hosts of every node (%s/%s/hosts)", NSTOPO_RUN_DIR_TEXT,
+			 a->lab->name);
+		break;
+	case ACT_NODE_ENV_ADD:
+		snprintf(buf, len, "node %s: hostname, private /run and /tmp (UTS and mount namespaces)",
+			 a->node->name);
+		break;
+	case ACT_FILE_SET:
+	case ACT_FILE_DEL:
+		snprintf(buf, len, "file %s:%s%s", a->node->name, a->file->path,
+			 a->kind == ACT_FILE_SET && a->change ? " differs from the lab file" : "");
+		break;
+	case ACT_LAB_DIR_DEL:
+		snprintf(buf, len, "file %s/%s (the lab's run directory)", NSTOPO_RUN_DIR_TEXT, a->lab->name);
+		break;
+	case ACT_DAEMONS_START:
+	case ACT_DAEMONS_RELOAD: {
+		const char *d[64];
+		size_t n = topo_node_daemons(a->node, d, 64);
+		int k = snprintf(buf, len, "daemons %s:", a->node->name);
+		for (size_t i = 0; i < n && (size_t)k < len; i++)
+			k += snprintf(buf + k, len - (size_t)k, " %s", d[i]);
+		if (a->text && a->text[0] && (size_t)k < len)
+			snprintf(buf + k, len - (size_t)k, " (%s%s)", a->text,
+				 a->kind == ACT_DAEMONS_RELOAD ? ": reload" : a->change ? ": restart" : "");
+		break;
+	}
+	case ACT_EXEC_RUN: {
+		size_t lines = 0;
+		for (const char *c = a->text; *c; c++)
+			lines += *c == '\n';
+		snprintf(buf, len, "exec %s: %zu command%s%s", a->node->name, lines, lines == 1 ? "" : "s",
+			 a->change ? " again (its files or commands changed)" : "");
+		break;
+	}
 	case ACT_UPLINK_DEL:
 		snprintf(buf, len, "uplink: table in the host%s",
 			 a->lab->uplink->userdata && strstr(a->lab->uplink->userdata, "ip_forward_before=")
@@ -805,8 +981,9 @@ void plan_print_json(FILE *out, const struct plan *p, const char *lab)
 
 void plan_summary(const struct plan *p, char *buf, size_t len)
 {
-	static const char *const objects[] = { "node", "bridge", "link", "interface", "address",
-					       "sysctl", "route", "nat", "uplink" };
+	static const char *const objects[] = { "node",  "bridge", "link", "interface", "address",
+					       "sysctl", "route", "nat", "uplink", "file", "daemons",
+					       "exec" };
 	static const char ops[] = { '+', '~', '-' };
 	int n = snprintf(buf, len, "%zu change%s", p->n, p->n == 1 ? "" : "s");
 	const char *sep = ": ";

@@ -9,7 +9,9 @@
 #include "topo.h"
 
 enum action_kind {
+	ACT_HOSTS_SET,    /* the lab's /etc/hosts, seen by every node */
 	ACT_NODE_ADD,
+	ACT_NODE_ENV_ADD, /* a node without its UTS and mount namespaces (stopped in between) */
 	ACT_LINK_DEL_EARLY, /* a link of the kernel's that holds a name a new link needs */
 	ACT_ADDR_DEL_EARLY, /* an IPv6 address whose prefix length changes */
 	ACT_BRIDGE_ADD,
@@ -23,13 +25,19 @@ enum action_kind {
 	ACT_NAT_DEL_RULE,
 	ACT_NAT_REWRITE,  /* same rule texts, but chains, rule bodies or order edited */
 	ACT_UPLINK_SET,
+	ACT_FILE_SET,
 	ACT_ROUTE_DEL,
 	ACT_ADDR_DEL,
 	ACT_LINK_DEL,
 	ACT_BRIDGE_DEL,
 	ACT_NAT_TABLE_DEL,
 	ACT_UPLINK_DEL,
+	ACT_FILE_DEL,
 	ACT_NODE_DEL,
+	ACT_DAEMONS_START,  /* the node's daemons, stopped first if some run (restart) */
+	ACT_DAEMONS_RELOAD, /* BIRD reads its changed configuration again */
+	ACT_EXEC_RUN,       /* the node's exec: lines, after ending what the previous ones left */
+	ACT_LAB_DIR_DEL,
 };
 
 /* What ACT_LINK_SET changes. */
@@ -49,6 +57,8 @@ struct action {
 	const struct topo_sysctl *sysctl;   /* desired */
 	const char *old_value;              /* observed sysctl value, NULL when unreadable */
 	const struct topo_nat *nat;         /* ACT_NAT_ADD: desired; ACT_NAT_DEL_RULE: observed */
+	const struct topo_file *file;       /* ACT_FILE_SET: desired; ACT_FILE_DEL: observed */
+	const char *text;                   /* ACT_HOSTS_SET: the content; ACT_DAEMONS_*: why */
 	unsigned change;                    /* ACT_LINK_SET: CHG_* */
 	uint32_t mtu;                       /* ACT_LINK_SET: the wanted mtu */
 	bool master;                        /* ACT_LINK_SET: wanted in the node's bridge */

@@ -1,6 +1,12 @@
 /* run.c - see run.h. */
 #include "run.h"
 #include "arena.h"
+#include "netns.h"
+#include "nodens.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -89,16 +95,8 @@ static size_t wait_all(struct pollfd *fds, size_t n, long deadline)
 	return left;
 }
 
-int run_stop_in_netns(const ino_t *inos, size_t n, unsigned grace_ms, struct nst_err *err)
+int run_stop_pids(const pid_t *pids, size_t count, unsigned grace_ms, struct nst_err *err)
 {
-	if (!n)
-		return 0;
-	ino_t *sorted = xmalloc(n * sizeof(*sorted));
-	memcpy(sorted, inos, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_ino);
-	pid_t *pids;
-	size_t count = find_pids(sorted, n, &pids);
-	free(sorted);
 	if (!count)
 		return 0;
 	struct pollfd *fds = xcalloc(count, sizeof(*fds));
@@ -121,9 +119,214 @@ int run_stop_in_netns(const ino_t *inos, size_t n, unsigned grace_ms, struct nst
 			still++;
 		}
 	free(fds);
-	free(pids);
 	if (still)
-		return nst_err_set(err, 0, "%d process%s in the lab's namespaces did not end after KILL",
-				   still, still == 1 ? "" : "es");
+		return nst_err_set(err, 0, "%d process%s did not end after KILL", still,
+				   still == 1 ? "" : "es");
 	return (int)count;
+}
+
+int run_stop_in_netns(const ino_t *inos, size_t n, unsigned grace_ms, struct nst_err *err)
+{
+	if (!n)
+		return 0;
+	ino_t *sorted = xmalloc(n * sizeof(*sorted));
+	memcpy(sorted, inos, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_ino);
+	pid_t *pids;
+	size_t count = find_pids(sorted, n, &pids);
+	free(sorted);
+	int rc = run_stop_pids(pids, count, grace_ms, err);
+	free(pids);
+	return rc;
+}
+
+/* ---- tagged processes ---- */
+
+static const char *env_value(const char *env, size_t len, const char *key)
+{
+	size_t k = strlen(key);
+	for (size_t i = 0; i < len;) {
+		const char *e = env + i;
+		size_t l = strnlen(e, len - i);
+		if (l > k && strncmp(e, key, k) == 0 && e[k] == '=')
+			return e + k + 1;
+		i += l + 1;
+	}
+	return NULL;
+}
+
+size_t run_find_tagged(const char *lab, struct run_proc **out)
+{
+	size_t count = 0, cap = 0;
+	*out = NULL;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	pid_t self = getpid();
+	struct dirent *e;
+	static char env[65536];
+	while ((e = readdir(d))) {
+		char *end, path[64];
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, env, sizeof(env) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		env[n] = '\0';
+		const char *l = env_value(env, (size_t)n, "NSTOPO_LAB");
+		if (!l || strcmp(l, lab) != 0)
+			continue;
+		const char *node = env_value(env, (size_t)n, "NSTOPO_NODE");
+		const char *role = env_value(env, (size_t)n, "NSTOPO_ROLE");
+		if (count == cap)
+			*out = xrealloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(**out));
+		struct run_proc *p = &(*out)[count++];
+		memset(p, 0, sizeof(*p));
+		p->pid = (pid_t)pid;
+		snprintf(p->node, sizeof(p->node), "%s", node ? node : "");
+		snprintf(p->role, sizeof(p->role), "%s", role ? role : "");
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			ssize_t c = read(fd, p->comm, sizeof(p->comm) - 1);
+			close(fd);
+			if (c > 0 && p->comm[c - 1] == '\n')
+				p->comm[c - 1] = '\0';
+		}
+	}
+	closedir(d);
+	return count;
+}
+
+/* ---- starting programs in a node ---- */
+
+static void child_enter(const struct run_opts *o, int err_fd)
+{
+	struct nst_err err = { 0 };
+	int code = 0;
+	if (setns(o->net->fd, CLONE_NEWNET) < 0)
+		code = errno;
+	else if (nodens_enter(o->lab, o->node, &err) < 0)
+		code = err.code ? err.code : EIO;
+	if (code) {
+		if (write(err_fd, &code, sizeof(code)) < 0)
+			_exit(125);
+		_exit(125);
+	}
+	setenv("NSTOPO_LAB", o->lab, 1);
+	setenv("NSTOPO_NODE", o->node, 1);
+	setenv("NSTOPO_ROLE", o->role, 1);
+	if (chdir("/") < 0)
+		_exit(125);
+}
+
+static void child_exec(char *const argv[], int err_fd)
+{
+	execvp(argv[0], argv);
+	int code = errno;
+	if (write(err_fd, &code, sizeof(code)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int run_in_node(char *const argv[], const struct run_opts *o, int *status, char *tail,
+		size_t tail_len, struct nst_err *err)
+{
+	int errp[2], outp[2] = { -1, -1 }, log_fd = -1;
+	if (tail_len)
+		tail[0] = '\0';
+	if (o->background &&
+	    (log_fd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
+		return nst_err_set(err, errno, "open the log %s", o->log_path);
+	if (pipe2(errp, O_CLOEXEC) < 0 || (!o->background && pipe2(outp, O_CLOEXEC) < 0)) {
+		if (log_fd >= 0)
+			close(log_fd);
+		return nst_err_set(err, errno, "make a pipe");
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return nst_err_set(err, errno, "fork");
+	if (pid == 0) {
+		close(errp[0]);
+		child_enter(o, errp[1]);
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		if (o->background) {
+			/* Detached from nstopo: its own session, reparented to init once we return. */
+			setsid();
+			if (fork() != 0)
+				_exit(0);
+			dup2(log_fd, 1);
+			dup2(log_fd, 2);
+		} else {
+			dup2(outp[1], 1);
+			dup2(outp[1], 2);
+		}
+		child_exec(argv, errp[1]);
+	}
+	close(errp[1]);
+	if (outp[1] >= 0)
+		close(outp[1]);
+	if (log_fd >= 0)
+		close(log_fd);
+	int pidfd = pidfd_open_(pid);
+	size_t have = 0;
+	long deadline = now_ms() + (o->timeout_ms ? o->timeout_ms : 30000);
+	bool timed_out = false;
+	/* Until the process ends: its output as it comes (a daemon that keeps our pipe open
+	 * after its parent exits must not hold us). */
+	while (!o->background && outp[0] >= 0) {
+		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+		long wait = deadline - now_ms();
+		if (wait <= 0) {
+			timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(p, 2, (int)wait) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			char buf[4096];
+			ssize_t n = read(outp[0], buf, sizeof(buf));
+			if (n <= 0) {
+				close(outp[0]);
+				outp[0] = -1;
+			} else if (tail_len > 1) {
+				/* Keep the last tail_len - 1 bytes. */
+				for (ssize_t i = 0; i < n; i++) {
+					if (have == tail_len - 1) {
+						memmove(tail, tail + 1, tail_len - 2);
+						have--;
+					}
+					tail[have++] = buf[i];
+				}
+				tail[have] = '\0';
+			}
+		}
+		if (p[1].revents & POLLIN)
+			break;
+	}
+	int ws = 0;
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	if (pidfd >= 0)
+		close(pidfd);
+	if (outp[0] >= 0)
+		close(outp[0]);
+	int code = 0;
+	ssize_t got = read(errp[0], &code, sizeof(code));
+	close(errp[0]);
+	if (got == (ssize_t)sizeof(code) && code) {
+		nst_err_set(err, code, "run %s", argv[0]);
+		err->status = code == ENOENT ? NST_EXIT_INPUT : NST_EXIT_SYSTEM;
+		return -1;
+	}
+	*status = timed_out ? -1 : WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return 0;
 }

@@ -307,3 +307,55 @@ const char *topo_uplink_table(struct arena *ar, const char *lab)
 			*c = '_';
 	return t;
 }
+
+static void add_inline_file(struct topo_lab *lab, struct topo_node *node, const char *path,
+			    const char *content, struct srcloc loc)
+{
+	for (size_t i = 0; i < node->n_files; i++)
+		if (strcmp(node->files[i].path, path) == 0)
+			return; /* the user's own `files:` entry wins */
+	struct topo_file *f = ARENA_PUSH(&lab->arena, node->files, node->n_files, node->cap_files);
+	memset(f, 0, sizeof(*f));
+	f->path = arena_strdup(&lab->arena, path);
+	f->kind = FILE_INLINE;
+	f->content = arena_strdup(&lab->arena, content);
+	f->len = strlen(content);
+	f->loc = loc;
+}
+
+void topo_lab_expand(struct topo_lab *lab)
+{
+	for (size_t i = 0; i < lab->n_nodes; i++) {
+		struct topo_node *node = lab->nodes[i];
+		struct srcloc loc = node->config_loc.line ? node->config_loc : node->loc;
+		const char *config = node->config ? node->config : "";
+		if (node->kind == NODE_FRR) {
+			add_inline_file(lab, node, TOPO_FRR_CONF, config, loc);
+			/* vtysh loads and shows the one integrated file, and says nothing about it. */
+			add_inline_file(lab, node, "/etc/frr/vtysh.conf", "service integrated-vtysh-config\n",
+					node->loc);
+		} else if (node->kind == NODE_BIRD) {
+			add_inline_file(lab, node, TOPO_BIRD_CONF, config, loc);
+		}
+	}
+}
+
+size_t topo_node_daemons(const struct topo_node *node, const char **out, size_t max)
+{
+	size_t n = 0;
+	if (node->kind == NODE_BIRD && max)
+		out[n++] = "bird";
+	if (node->kind != NODE_FRR)
+		return n;
+	static const char *const implied[] = { "zebra", "staticd" };
+	for (size_t i = 0; i < 2 && n < max; i++)
+		out[n++] = implied[i];
+	for (size_t i = 0; i < node->n_daemons && n < max; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < n; j++)
+			dup |= strcmp(out[j], node->daemons[i]) == 0;
+		if (!dup)
+			out[n++] = node->daemons[i];
+	}
+	return n;
+}

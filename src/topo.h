@@ -132,6 +132,7 @@ struct topo_file {
 	uint32_t mode;
 	unsigned has;
 	struct srcloc loc;
+	uint64_t digest; /* of the content (want: of the source; have: of the store entry) */
 };
 
 struct topo_exec {
@@ -170,6 +171,10 @@ struct topo_node {
 	/* Filled by observe only. */
 	char *netns;          /* the namespace's name under /run/netns */
 	bool foreign;         /* a namespace by that name that is not this lab's */
+	bool has_env;         /* its UTS and mount namespaces are kept */
+	char *exec_record;    /* the exec: lines it last ran to the end, NULL when none */
+	char **running;       /* daemons of the lab's running in it (their comm) */
+	size_t n_running, cap_running;
 	char *foreign_owner;  /* its marker, when it has one */
 };
 
@@ -227,6 +232,8 @@ struct topo_lab {
 	size_t n_checks, cap_checks;
 	bool has_tests;
 	struct topo_uplink *uplink; /* NULL when absent */
+	char *hosts;                /* observe: the lab's /etc/hosts for its nodes, NULL when none */
+	bool has_run_dir;           /* observe: /run/nstopo/LAB exists */
 	struct strmap node_index;   /* name -> index + 1 */
 	struct srcloc loc, name_loc, prefix_loc, nodes_loc, tests_loc;
 };
@@ -257,6 +264,14 @@ const char *topo_node_kind_name(enum node_kind kind);
 /* A NAT rule's canonical one-line form ("dnat in wan tcp dport 8080 to 192.168.1.10:80"): what
  * diff prints and what the rule carries as its comment in the kernel. Owned by ar. */
 const char *topo_nat_text(struct arena *ar, const struct topo_nat *r);
+
+#define TOPO_FRR_CONF "/etc/frr/frr.conf"
+#define TOPO_BIRD_CONF "/etc/bird/bird.conf"
+/* Turns `kind: frr|bird` and `config:` into the files they imply (frr.conf, vtysh.conf,
+ * bird.conf), after validation, so every file of a node is one `files:` entry. */
+void topo_lab_expand(struct topo_lab *lab);
+/* The daemons a frr or bird node runs (zebra and staticd implied for FRR); returns how many. */
+size_t topo_node_daemons(const struct topo_node *node, const char **out, size_t max);
 bool topo_node_kind_parse(const char *s, enum node_kind *kind);
 bool topo_node_is_router(const struct topo_node *node);
 

@@ -12,9 +12,9 @@ expect_rc 0 "the command's options are its own" n exec h1 ls -a -d /
 expect_rc 0 "/sys shows the node's interfaces" n exec r1 ls /sys/class/net
 same "r1's interfaces in /sys" "eth0 eth1 lo up0" "$(sort "$WORK/out" | tr '\n' ' ' | sed 's/ $//')"
 expect_rc 127 "a command that is not found" n exec h1 no-such-command-here
-printf 'echo hi\n' >"$WORK/noexec"
-chmod 644 "$WORK/noexec"
-expect_rc 126 "a command that cannot run" n exec h1 "$WORK/noexec"
+# The node's /tmp is its own: the file is made there.
+n exec h1 sh -c 'printf "echo hi\n" >/tmp/noexec; chmod 644 /tmp/noexec'
+expect_rc 126 "a command that cannot run" n exec h1 /tmp/noexec
 expect_rc 125 "an unknown node" n exec nosuchnode true
 contains "it says no lab has it" "no running lab has a node 'nosuchnode'" "$WORK/out"
 expect_rc 125 "a lab that is not running" n exec --lab nolab h1 true

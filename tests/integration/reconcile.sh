@@ -41,16 +41,17 @@ cat > "$WORK/want" <<'WANT'
 + route h3: default via 10.1.3.1
 - route r1: 10.1.2.0/24 via 10.1.12.2
 - address h1:eth0 10.1.1.10/24
+~ file /etc/hosts of every node (/run/nstopo/chain/hosts)
 WANT
 sort "$WORK/want" >"$WORK/want.sorted"
 sort "$WORK/out" >"$WORK/got.sorted"
 if diff -u "$WORK/want.sorted" "$WORK/got.sorted" >"$WORK/dd"; then ok "diff lists exactly the edits"; else
 	not_ok "diff lists exactly the edits"; sed 's/^/    /' "$WORK/dd"; fi
 expect_rc 1 "diff --json" n diff --json "$lab"
-same "diff --json counts the same changes" "11" "$(jq .count "$WORK/out")"
+same "diff --json counts the same changes" "12" "$(jq .count "$WORK/out")"
 
 expect_rc 0 "up applies them" n up "$lab"
-contains "up says what it changed" "11 changes" "$WORK/out"
+contains "up says what it changed" "12 changes" "$WORK/out"
 expect_rc 0 "diff is clean afterwards" n diff "$lab"
 same "untouched link keeps its ifindex (r1:eth0)" "$idx_r1_eth0" "$(ip -n r1 -j link show eth0 | jq '.[0].ifindex')"
 same "untouched link keeps its ifindex (h2:eth0)" "$idx_h2_eth0" "$(ip -n h2 -j link show eth0 | jq '.[0].ifindex')"

@@ -1,0 +1,626 @@
+/* nodens.c - a node's UTS and mount namespaces; see nodens.h.
+ * A mount namespace copies every mount of its parent, and the machine's /run/netns holds one
+ * bind mount per lab node: copying that per node would be quadratic. Nodes are therefore made
+ * from a template mount namespace in which /run/netns and /run/nstopo are detached (decisions.md).
+ * Namespace changes happen in short-lived children: setns(CLONE_NEWNS) needs an unshared fs
+ * context, and the parent keeps its own root and working directory. */
+#include "nodens.h"
+#include "arena.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/nsfs.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void nodens_lab_dir(char *buf, size_t len, const char *lab)
+{
+	snprintf(buf, len, "%s/%s", NSTOPO_RUN_DIR, lab);
+}
+
+static void ns_file(char *buf, size_t len, const char *lab, const char *node, const char *kind)
+{
+	snprintf(buf, len, "%s/%s/ns/%s.%s", NSTOPO_RUN_DIR, lab, node, kind);
+}
+
+/* ---- children that change namespaces ---- */
+
+struct child_report {
+	int code;
+	char msg[240];
+};
+
+static int child_fail(struct child_report *r, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int child_fail(struct child_report *r, int code, const char *fmt, ...)
+{
+	r->code = code ? code : EIO;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+typedef int (*child_fn)(void *arg, struct child_report *r);
+typedef int (*parent_fn)(pid_t child, void *arg, struct nst_err *err);
+
+/* Runs fn in a child; once it has succeeded, while it is still alive (its namespaces with it),
+ * runs then(child) in the parent; then lets the child end. */
+static int in_child(child_fn fn, void *arg, parent_fn then, void *then_arg, struct nst_err *err)
+{
+	int ready[2], go[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return nst_err_set(err, errno, "make a pipe");
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return nst_err_set(err, errno, "make a pipe");
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+		return nst_err_set(err, e, "fork");
+	}
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		struct child_report r = { 0 };
+		fn(arg, &r);
+		if (write(ready[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
+			_exit(1);
+		char c;
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	struct child_report r = { .code = EPIPE };
+	ssize_t got;
+	while ((got = read(ready[0], &r, sizeof(r))) < 0 && errno == EINTR)
+		;
+	if (got != (ssize_t)sizeof(r))
+		r = (struct child_report){ .code = EPIPE, .msg = "a helper process ended early" };
+	int rc = 0;
+	if (r.code)
+		rc = nst_err_set(err, r.code, "%s", r.msg);
+	else if (then)
+		rc = then(pid, then_arg, err);
+	close(ready[0]);
+	close(go[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return rc;
+}
+
+/* ---- the template ---- */
+
+static int template_fd = -1;
+
+/* Detaches every mount at or under one of the lab run directories. */
+static void detach_lab_mounts(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		char mp[2048];
+		/* id parent major:minor root mountpoint ... */
+		if (sscanf(line, "%*s %*s %*s %*s %2047s", mp) != 1)
+			continue;
+		if (strncmp(mp, NETNS_RUN_DIR, strlen(NETNS_RUN_DIR)) == 0 ||
+		    strncmp(mp, NSTOPO_RUN_DIR, strlen(NSTOPO_RUN_DIR)) == 0)
+			umount2(mp, MNT_DETACH); /* may already be gone with its parent */
+	}
+	fclose(f);
+}
+
+static int template_child(void *arg, struct child_report *r)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return child_fail(r, errno, "create a mount namespace");
+	/* Private: the host's later mounts (a new node's netns) never reach the nodes. */
+	if (mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return child_fail(r, errno, "make the template's mounts private");
+	detach_lab_mounts();
+	return 0;
+}
+
+static int template_keep(pid_t child, void *arg, struct nst_err *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
+	template_fd = open(path, O_RDONLY | O_CLOEXEC);
+	return template_fd < 0 ? nst_err_set(err, errno, "open %s", path) : 0;
+}
+
+static int template_get(struct nst_err *err)
+{
+	if (template_fd >= 0)
+		return 0;
+	if (in_child(template_child, NULL, template_keep, NULL, err) < 0)
+		return nst_err_wrap(err, "make the template mount namespace");
+	return 0;
+}
+
+/* ---- the lab's namespace directory ---- */
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* A namespace file cannot be bound on a shared mount: ns/ is a private bind mount of itself. */
+static int lab_ns_dir(const char *lab, struct nst_err *err)
+{
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+	if (mkdir_p(dir, 0755) < 0)
+		return nst_err_set(err, errno, "create %s", dir);
+	if (mount("", dir, NULL, MS_PRIVATE, NULL) == 0)
+		return 0;
+	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0 || mount("", dir, NULL, MS_PRIVATE, NULL) < 0)
+		return nst_err_set(err, errno, "make %s a private mount", dir);
+	return 0;
+}
+
+static int bind_ns_file(pid_t pid, const char *kind, const char *path, struct nst_err *err)
+{
+	char from[64];
+	snprintf(from, sizeof(from), "/proc/%d/ns/%s", (int)pid, kind);
+	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return nst_err_set(err, errno, "create %s", path);
+	close(fd);
+	if (mount(from, path, NULL, MS_BIND, NULL) < 0) {
+		int e = errno;
+		unlink(path);
+		return nst_err_set(err, e, "keep the namespace at %s", path);
+	}
+	return 0;
+}
+
+/* ---- making a node ---- */
+
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(NSIO, 0x5, uint64_t)
+#endif
+
+/* The kernel refuses to keep a mount namespace (bind its file) from a namespace whose id is not
+ * older: a loop guard. Ids come from per-CPU batches on recent kernels, so a new namespace can
+ * get a smaller id than a young one nstopo runs in (a test sandbox). 0 when unknown. */
+static uint64_t mnt_ns_id(void)
+{
+	uint64_t id = 0;
+	int fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (ioctl(fd, NS_GET_MNTNS_ID, &id) < 0)
+			id = 0;
+		close(fd);
+	}
+	return id;
+}
+
+/* The run directories of the host's packaged daemons, owned as their packages make them. */
+static const char *const run_dirs[][2] = { { "/run/frr", "frr" }, { "/run/bird", "bird" } };
+
+struct create_ctx {
+	const struct nodens_spec *s;
+	uint64_t parent_mnt_id;
+	int hosts_fd;
+	uid_t uid[2];
+	gid_t gid[2];
+	bool has_user[2];
+};
+
+/* Lays each entry of /etc/netns/NAME over /etc, as `ip netns exec` does. */
+static void bind_etc_netns(const char *name)
+{
+	char dir[512];
+	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+			continue;
+		char from[1024], to[1024];
+		snprintf(from, sizeof(from), "%s/%s", dir, e->d_name);
+		snprintf(to, sizeof(to), "/etc/%s", e->d_name);
+		mount(from, to, "none", MS_BIND, NULL);
+	}
+	closedir(d);
+}
+
+static int create_child(void *arg, struct child_report *r)
+{
+	struct create_ctx *c = arg;
+	const struct nodens_spec *s = c->s;
+	if (setns(template_fd, CLONE_NEWNS) < 0)
+		return child_fail(r, errno, "enter the template mount namespace");
+	if (unshare(CLONE_NEWNS | CLONE_NEWUTS) < 0)
+		return child_fail(r, errno, "create the node's mount and UTS namespaces");
+	/* Until the id is newer than the parent's, so that the parent may keep it. */
+	for (int tries = 0; c->parent_mnt_id && tries < 4096; tries++) {
+		uint64_t id = mnt_ns_id();
+		if (!id || id > c->parent_mnt_id)
+			break;
+		if (setns(template_fd, CLONE_NEWNS) < 0 || unshare(CLONE_NEWNS) < 0)
+			return child_fail(r, errno, "create the node's mount namespace");
+	}
+	if (setns(s->net->fd, CLONE_NEWNET) < 0)
+		return child_fail(r, errno, "enter network namespace %s", s->net->name);
+	const char *hn = s->hostname ? s->hostname : s->node;
+	if (sethostname(hn, strlen(hn)) < 0)
+		return child_fail(r, errno, "set the hostname %s", hn);
+	/* A sysfs mounted now belongs to the node's network namespace. */
+	umount2("/sys", MNT_DETACH);
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return child_fail(r, errno, "mount /sys");
+	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		return child_fail(r, errno, "mount a private /run");
+	mkdir("/run/lock", 01777);
+	chmod("/run/lock", 01777);
+	for (int i = 0; i < 2; i++) {
+		if (!c->has_user[i])
+			continue;
+		if (mkdir(run_dirs[i][0], 0755) < 0 || chown(run_dirs[i][0], c->uid[i], c->gid[i]) < 0)
+			return child_fail(r, errno, "create %s", run_dirs[i][0]);
+	}
+	if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		return child_fail(r, errno, "mount a private /tmp");
+	if (s->net->name)
+		bind_etc_netns(s->net->name);
+	if (c->hosts_fd >= 0 &&
+	    move_mount(c->hosts_fd, "", AT_FDCWD, "/etc/hosts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return child_fail(r, errno, "lay the lab's hosts file over /etc/hosts");
+	return 0;
+}
+
+struct keep_ctx {
+	const char *lab, *node;
+};
+
+static int create_keep(pid_t child, void *arg, struct nst_err *err)
+{
+	struct keep_ctx *k = arg;
+	char mnt[512], uts[512];
+	ns_file(uts, sizeof(uts), k->lab, k->node, "uts");
+	ns_file(mnt, sizeof(mnt), k->lab, k->node, "mnt");
+	if (bind_ns_file(child, "uts", uts, err) < 0)
+		return -1;
+	if (bind_ns_file(child, "mnt", mnt, err) < 0) {
+		umount2(uts, MNT_DETACH);
+		unlink(uts);
+		return -1;
+	}
+	return 0;
+}
+
+int nodens_create(const struct nodens_spec *s, struct nst_err *err)
+{
+	if (template_get(err) < 0 || lab_ns_dir(s->lab, err) < 0)
+		return -1;
+	struct create_ctx c = { .s = s, .hosts_fd = -1, .parent_mnt_id = mnt_ns_id() };
+	for (int i = 0; i < 2; i++) {
+		struct passwd *pw = getpwnam(run_dirs[i][1]);
+		if (pw) {
+			c.has_user[i] = true;
+			c.uid[i] = pw->pw_uid;
+			c.gid[i] = pw->pw_gid;
+		}
+	}
+	/* The hosts file is in /run/nstopo, which the template does not have: take it along. */
+	if (s->hosts_file &&
+	    (c.hosts_fd = open_tree(AT_FDCWD, s->hosts_file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+		return nst_err_set(err, errno, "open %s", s->hosts_file);
+	struct keep_ctx k = { s->lab, s->node };
+	int rc = in_child(create_child, &c, create_keep, &k, err);
+	if (c.hosts_fd >= 0)
+		close(c.hosts_fd);
+	return rc;
+}
+
+int nodens_exists(const char *lab, const char *node)
+{
+	char mnt[512];
+	struct stat st, dir;
+	ns_file(mnt, sizeof(mnt), lab, node, "mnt");
+	/* A kept namespace is a mount: its file is on nsfs, not on the directory's filesystem. */
+	char parent[512];
+	snprintf(parent, sizeof(parent), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+	return stat(mnt, &st) == 0 && stat(parent, &dir) == 0 && st.st_dev != dir.st_dev;
+}
+
+/* ---- files laid over the node's ---- */
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* The mounts of this mount namespace at or under dir (mountinfo order: parents first). */
+static size_t mounts_under(const char *dir, char (*out)[1024], bool *overlay_at_dir, size_t max)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	size_t n = 0;
+	*overlay_at_dir = false;
+	if (!f)
+		return 0;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		char mp[1024], fstype[64];
+		const char *dash = strstr(line, " - ");
+		if (sscanf(line, "%*s %*s %*s %*s %1023s", mp) != 1 || !dash ||
+		    sscanf(dash + 3, "%63s", fstype) != 1)
+			continue;
+		if (strcmp(mp, dir) == 0) {
+			*overlay_at_dir = strcmp(fstype, "overlay") == 0;
+			continue;
+		}
+		if (!under(mp, dir) || n == max)
+			continue;
+		bool nested = false; /* carried along with its parent (AT_RECURSIVE) */
+		for (size_t i = 0; i < n && !nested; i++)
+			nested = under(mp, out[i]);
+		if (!nested)
+			snprintf(out[n++], sizeof(*out), "%s", mp);
+	}
+	fclose(f);
+	return n;
+}
+
+static int make_path(const char *target, bool dir, struct child_report *r)
+{
+	char parent[4096];
+	snprintf(parent, sizeof(parent), "%s", target);
+	*strrchr(parent, '/') = '\0';
+	if (parent[0] && mkdir_p(parent, 0755) < 0)
+		return child_fail(r, errno, "create %s", parent);
+	if (dir)
+		return mkdir(target, 0755) < 0 && errno != EEXIST ? child_fail(r, errno, "create %s", target) : 0;
+	int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return child_fail(r, errno, "create %s", target);
+	close(fd);
+	return 0;
+}
+
+/* Lays one writable overlay (upper layer in the node's /run) over base, once; the files
+ * already laid over paths under base are carried over onto it. */
+static int overlay_once(const char *base, struct child_report *r)
+{
+	enum { MAX_SUB = 256 };
+	static char subs[MAX_SUB][1024];
+	bool already;
+	size_t n = mounts_under(base, subs, &already, MAX_SUB);
+	if (already)
+		return 0;
+	int fds[MAX_SUB];
+	for (size_t i = 0; i < n; i++)
+		if ((fds[i] = open_tree(AT_FDCWD, subs[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)) < 0)
+			return child_fail(r, errno, "hold %s", subs[i]);
+	static int layer;
+	char upper[128], work[128], opts[4400];
+	snprintf(upper, sizeof(upper), "/run/.nstopo-layer/%d-%d/upper", (int)getpid(), layer);
+	snprintf(work, sizeof(work), "/run/.nstopo-layer/%d-%d/work", (int)getpid(), layer++);
+	if (mkdir_p(upper, 0755) < 0 || mkdir_p(work, 0755) < 0)
+		return child_fail(r, errno, "make a private layer for %s", base);
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", base, upper, work);
+	if (mount("overlay", base, "overlay", 0, opts) < 0)
+		return child_fail(r, errno, "lay a private layer over %s", base);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (fstat(fds[i], &st) < 0 || make_path(subs[i], S_ISDIR(st.st_mode), r) < 0 ||
+		    move_mount(fds[i], "", AT_FDCWD, subs[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return r->code ? -1 : child_fail(r, errno, "carry %s over", subs[i]);
+		close(fds[i]);
+	}
+	return 0;
+}
+
+/* Makes target exist inside the node without writing to the host: in the node's own tmpfs
+ * (/run, /tmp) directly, elsewhere in an overlay on the nearest existing directory whose
+ * upper layer lives in the node's /run. */
+static int ensure_target(const char *target, bool dir, struct child_report *r)
+{
+	struct stat st;
+	if (stat(target, &st) == 0) {
+		if (S_ISDIR(st.st_mode) != dir)
+			return child_fail(r, dir ? ENOTDIR : EISDIR, "%s exists with another type", target);
+		return 0;
+	}
+	if (!under(target, "/run") && !under(target, "/tmp")) {
+		char base[4096];
+		snprintf(base, sizeof(base), "%s", target);
+		do /* the nearest existing directory */
+			*strrchr(base, '/') = '\0';
+		while (base[0] && stat(base, &st) < 0);
+		if (!base[0])
+			return child_fail(r, EPERM, "cannot make %s at the top of the node's filesystem", target);
+		if (overlay_once(base, r) < 0)
+			return -1;
+	}
+	return make_path(target, dir, r);
+}
+
+struct mount_ctx {
+	int mnt_fd;
+	const struct nodens_mount *m;
+	int *fds;
+	size_t n;
+	const char *unmount; /* nodens_unmount: the target */
+};
+
+static int mount_child(void *arg, struct child_report *r)
+{
+	struct mount_ctx *c = arg;
+	if (setns(c->mnt_fd, CLONE_NEWNS) < 0)
+		return child_fail(r, errno, "enter the node's mount namespace");
+	if (c->unmount) {
+		if (umount2(c->unmount, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			return child_fail(r, errno, "unmount %s", c->unmount);
+		return 0;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		if (ensure_target(c->m[i].target, c->m[i].dir, r) < 0)
+			return -1;
+		if (move_mount(c->fds[i], "", AT_FDCWD, c->m[i].target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return child_fail(r, errno, "lay the file over %s", c->m[i].target);
+	}
+	return 0;
+}
+
+static int open_node_mnt(const char *lab, const char *node, struct nst_err *err)
+{
+	char mnt[512];
+	ns_file(mnt, sizeof(mnt), lab, node, "mnt");
+	int fd = open(mnt, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		nst_err_set(err, errno, "open %s", mnt);
+	return fd;
+}
+
+int nodens_mount(const char *lab, const char *node, const struct nodens_mount *m, size_t n,
+		 struct nst_err *err)
+{
+	struct mount_ctx c = { .m = m, .n = n, .fds = xcalloc(n + 1, sizeof(int)) };
+	int rc = -1;
+	size_t opened = 0;
+	if ((c.mnt_fd = open_node_mnt(lab, node, err)) < 0)
+		goto out;
+	for (; opened < n; opened++) {
+		unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m[opened].dir ? AT_RECURSIVE : 0);
+		if ((c.fds[opened] = open_tree(AT_FDCWD, m[opened].source, flags)) < 0) {
+			nst_err_set(err, errno, "open %s", m[opened].source);
+			goto out;
+		}
+	}
+	rc = in_child(mount_child, &c, NULL, NULL, err);
+out:
+	for (size_t i = 0; i < opened; i++)
+		close(c.fds[i]);
+	if (c.mnt_fd >= 0)
+		close(c.mnt_fd);
+	free(c.fds);
+	return rc;
+}
+
+int nodens_unmount(const char *lab, const char *node, const char *target, struct nst_err *err)
+{
+	struct mount_ctx c = { .unmount = target };
+	if ((c.mnt_fd = open_node_mnt(lab, node, err)) < 0)
+		return -1;
+	int rc = in_child(mount_child, &c, NULL, NULL, err);
+	close(c.mnt_fd);
+	return rc;
+}
+
+/* ---- letting go ---- */
+
+static int remove_tree_at(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		DIR *d = fdopendir(fd);
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				remove_tree_at(fd, e->d_name);
+		if (d)
+			closedir(d);
+		else
+			close(fd);
+		return unlinkat(dfd, name, AT_REMOVEDIR);
+	}
+	return unlinkat(dfd, name, 0);
+}
+
+static int remove_tree(const char *path)
+{
+	if (remove_tree_at(AT_FDCWD, path) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int nodens_remove(const char *lab, const char *node, struct nst_err *err)
+{
+	static const char *const kinds[] = { "mnt", "uts" };
+	for (int i = 0; i < 2; i++) {
+		char path[512];
+		ns_file(path, sizeof(path), lab, node, kinds[i]);
+		if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			return nst_err_set(err, errno, "unmount %s", path);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return nst_err_set(err, errno, "remove %s", path);
+	}
+	char files[512];
+	snprintf(files, sizeof(files), "%s/%s/files/%s", NSTOPO_RUN_DIR, lab, node);
+	if (remove_tree(files) < 0)
+		return nst_err_set(err, errno, "remove %s", files);
+	return 0;
+}
+
+int nodens_remove_lab(const char *lab, struct nst_err *err)
+{
+	char dir[512], ns[600];
+	nodens_lab_dir(dir, sizeof(dir), lab);
+	snprintf(ns, sizeof(ns), "%s/ns", dir);
+	if (umount2(ns, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return nst_err_set(err, errno, "unmount %s", ns);
+	if (remove_tree(dir) < 0)
+		return nst_err_set(err, errno, "remove %s", dir);
+	return 0;
+}
+
+int nodens_enter(const char *lab, const char *node, struct nst_err *err)
+{
+	char uts[512], mnt[512];
+	ns_file(uts, sizeof(uts), lab, node, "uts");
+	ns_file(mnt, sizeof(mnt), lab, node, "mnt");
+	if (!nodens_exists(lab, node))
+		return 0;
+	int fu = open(uts, O_RDONLY | O_CLOEXEC), fm = open(mnt, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+	if (fu < 0 || fm < 0)
+		rc = nst_err_set(err, errno, "open the namespaces of node %s", node);
+	else if (setns(fu, CLONE_NEWUTS) < 0)
+		rc = nst_err_set(err, errno, "enter the UTS namespace of node %s", node);
+	else if (setns(fm, CLONE_NEWNS) < 0)
+		rc = nst_err_set(err, errno, "enter the mount namespace of node %s", node);
+	if (fu >= 0)
+		close(fu);
+	if (fm >= 0)
+		close(fm);
+	return rc < 0 ? -1 : 1;
+}

@@ -1,0 +1,48 @@
+/* nodens.h - a node's UTS and mount namespaces (its hostname, private /run and /tmp, files laid
+ * over the host's), kept as bind mounts under /run/nstopo/LAB/ns/ and entered by exec. */
+#ifndef NSTOPO_NODENS_H
+#define NSTOPO_NODENS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "netns.h"
+
+/* A file or directory of the lab's store laid over a path in the node. */
+struct nodens_mount {
+	const char *source; /* in the host's view: under /run/nstopo/LAB/files/ */
+	const char *target; /* absolute, in the node */
+	bool dir;
+};
+
+struct nodens_spec {
+	const char *lab, *node, *hostname;
+	const struct netns *net;   /* the node's network namespace (its /sys shows these links) */
+	const char *hosts_file;    /* laid over /etc/hosts; NULL for none */
+};
+
+/* /run/nstopo/LAB, the lab's run directory: ns/ (namespace files), files/ (the store), log/. */
+void nodens_lab_dir(char *buf, size_t len, const char *lab);
+
+/* Makes the node's UTS and mount namespaces and keeps them. Fails with EEXIST when kept ones
+ * exist already. */
+int nodens_create(const struct nodens_spec *s, struct nst_err *err);
+/* 1 when the node's namespaces are kept, 0 when not. */
+int nodens_exists(const char *lab, const char *node);
+/* Lays store entries over their targets inside a running node; a missing target is made in a
+ * private layer (tmpfs and overlayfs), never on the host's own filesystem. */
+int nodens_mount(const char *lab, const char *node, const struct nodens_mount *m, size_t n,
+		 struct nst_err *err);
+/* Takes a file laid over target away again inside a running node. */
+int nodens_unmount(const char *lab, const char *node, const char *target, struct nst_err *err);
+/* Lets the node's namespaces go (and its store). */
+int nodens_remove(const char *lab, const char *node, struct nst_err *err);
+/* Lets the whole lab run directory go, once no node is left. */
+int nodens_remove_lab(const char *lab, struct nst_err *err);
+
+/* Makes the calling (single-threaded) process enter the node's UTS and mount namespaces for
+ * good; 0 when the node has none (a lab made before they existed). For exec and daemons. */
+int nodens_enter(const char *lab, const char *node, struct nst_err *err);
+
+#endif

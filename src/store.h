@@ -1,0 +1,42 @@
+/* store.h - the lab's files under /run/nstopo/LAB: what `files:`, `config:` and /etc/hosts lay
+ * over each node's own (files/NODE/…), and digests that tell diff whether they still match. */
+#ifndef NSTOPO_STORE_H
+#define NSTOPO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "topo.h"
+
+/* The store entry of a node's file: /run/nstopo/LAB/files/NODE/<target, '/' as %2F>. */
+void store_path(char *buf, size_t len, const char *lab, const char *node, const char *target);
+/* /run/nstopo/LAB/hosts, laid over every node's /etc/hosts. */
+void store_hosts_path(char *buf, size_t len, const char *lab);
+
+/* Fills the digest of every file the lab file asks for (reading `from:` sources). */
+int store_digest_want(struct topo_lab *want, struct nst_err *err);
+/* Reads a node's store entries into have (path, kind, digest computed the way the wanted file
+ * of that path is, so the two compare). */
+void store_read_node(struct topo_lab *have, struct topo_node *node, const char *lab,
+		     const struct topo_node *want_node);
+
+/* Writes a file's entry in place (a bind mount of it sees the new content); returns 1 when the
+ * entry is new (it still has to be laid over the node), 0 when it was rewritten. */
+int store_write(const char *lab, const char *node, const struct topo_file *f, struct nst_err *err);
+int store_remove(const char *lab, const char *node, const char *target, struct nst_err *err);
+
+/* The /etc/hosts every node of the lab sees: each node's addresses by name. Owned by ar. */
+char *store_hosts_text(struct arena *ar, const struct topo_lab *want);
+/* NULL when the lab has none yet. Owned by ar. */
+char *store_hosts_read(struct arena *ar, const char *lab);
+int store_hosts_write(const char *lab, const char *text, struct nst_err *err);
+
+/* The record of the `exec:` lines a node last ran to the end (their text), NULL when none. */
+char *store_exec_read(struct arena *ar, const char *lab, const char *node);
+int store_exec_write(const char *lab, const char *node, const char *text, struct nst_err *err);
+/* The canonical text of a node's exec: lines ("" when none). Owned by ar. */
+char *store_exec_text(struct arena *ar, const struct topo_node *node);
+
+#endif
