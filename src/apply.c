@@ -606,6 +606,12 @@ static int do_action(struct applier *A, const struct action *a, struct nst_err *
 
 static const char *verb_of(const struct action *a)
 {
+	if (a->kind == ACT_EXEC_RUN)
+		return "run";
+	if (a->kind == ACT_DAEMONS_START)
+		return "start";
+	if (a->kind == ACT_DAEMONS_RELOAD)
+		return "reload";
 	switch (plan_action_op(a)) {
 	case '+':
 		return a->kind == ACT_ADDR_ADD || a->kind == ACT_ROUTE_ADD ? "add" : "create";
@@ -628,7 +634,8 @@ static void describe(const struct action *a, struct nst_err *err)
 	if (!a->node) {
 		plan_action_text(a, text, sizeof(text));
 		nst_err_wrap(err, "%s %s", verb_of(a), text);
-		err->loc = a->loc;
+		if (!err->loc.line)
+			err->loc = a->loc;
 		return;
 	}
 	plan_action_text(a, text, sizeof(text));
@@ -638,7 +645,8 @@ static void describe(const struct action *a, struct nst_err *err)
 	else if (a->node)
 		nst_err_obj(err, "%s", a->node->kind == NODE_ROOT ? TOPO_HOST_NODE : a->node->name);
 	nst_err_wrap(err, "%s %s", verb_of(a), text);
-	err->loc = a->loc;
+	if (!err->loc.line) /* a room that knows the exact line (an exec: command) said it */
+		err->loc = a->loc;
 }
 
 static void log_action(const struct apply_opts *o, const struct action *a)

@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -490,6 +492,16 @@ static int mount_child(void *arg, struct child_report *r)
 	if (c->unmount) {
 		if (umount2(c->unmount, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 			return child_fail(r, errno, "unmount %s", c->unmount);
+		/* The empty stand-in made for it in the node's own layer goes too. */
+		struct statfs fs;
+		struct stat st;
+		if (statfs(c->unmount, &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC &&
+		    lstat(c->unmount, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				rmdir(c->unmount);
+			else if (S_ISREG(st.st_mode) && st.st_size == 0)
+				unlink(c->unmount);
+		}
 		return 0;
 	}
 	for (size_t i = 0; i < c->n; i++) {
