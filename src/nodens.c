@@ -43,6 +43,7 @@ static void ns_file(char *buf, size_t len, const char *lab, const char *node, co
 struct child_report {
 	int code;
 	char msg[240];
+	int cpu; /* create_child: the CPU whose namespace ids were new enough, -1 when any */
 };
 
 static int child_fail(struct child_report *r, int code, const char *fmt, ...)
@@ -59,6 +60,7 @@ static int child_fail(struct child_report *r, int code, const char *fmt, ...)
 }
 
 typedef int (*child_fn)(void *arg, struct child_report *r);
+static int last_report_cpu = -1;
 typedef int (*parent_fn)(pid_t child, void *arg, struct nst_err *err);
 
 /* Runs fn in a child; once it has succeeded, while it is still alive (its namespaces with it),
@@ -101,6 +103,7 @@ static int in_child(child_fn fn, void *arg, parent_fn then, void *then_arg, stru
 	if (got != (ssize_t)sizeof(r))
 		r = (struct child_report){ .code = EPIPE, .msg = "a helper process ended early" };
 	int rc = 0;
+	last_report_cpu = r.cpu;
 	if (r.code)
 		rc = nst_err_set(err, r.code, "%s", r.msg);
 	else if (then)
@@ -237,6 +240,7 @@ static const char *const run_dirs[][2] = { { "/run/frr", "frr" }, { "/run/bird",
 struct create_ctx {
 	const struct nodens_spec *s;
 	uint64_t parent_mnt_id;
+	int cpu; /* where the last node's namespace got a new enough id; -1 unknown */
 	int hosts_fd;
 	uid_t uid[2];
 	gid_t gid[2];
@@ -269,13 +273,29 @@ static int create_child(void *arg, struct child_report *r)
 	const struct nodens_spec *s = c->s;
 	if (setns(template_fd, CLONE_NEWNS) < 0)
 		return child_fail(r, errno, "enter the template mount namespace");
+	if (c->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(c->cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 	if (unshare(CLONE_NEWNS | CLONE_NEWUTS) < 0)
 		return child_fail(r, errno, "create the node's mount and UTS namespaces");
-	/* Until the id is newer than the parent's, so that the parent may keep it. */
+	/* Until the id is newer than the parent's, so that the parent may keep it: on the CPU that
+	 * gave one last time, else on each CPU in turn (ids are batched per CPU). */
+	r->cpu = -1;
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN), cpu = c->cpu;
 	for (int tries = 0; c->parent_mnt_id && tries < 4096; tries++) {
 		uint64_t id = mnt_ns_id();
-		if (!id || id > c->parent_mnt_id)
+		if (!id || id > c->parent_mnt_id) {
+			r->cpu = cpu;
 			break;
+		}
+		cpu = cpu < 0 ? 0 : (cpu + 1) % (ncpu > 0 ? ncpu : 1);
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
 		if (setns(template_fd, CLONE_NEWNS) < 0 || unshare(CLONE_NEWNS) < 0)
 			return child_fail(r, errno, "create the node's mount namespace");
 	}
@@ -332,21 +352,36 @@ int nodens_create(const struct nodens_spec *s, struct nst_err *err)
 {
 	if (template_get(err) < 0 || lab_ns_dir(s->lab, err) < 0)
 		return -1;
-	struct create_ctx c = { .s = s, .hosts_fd = -1, .parent_mnt_id = mnt_ns_id() };
-	for (int i = 0; i < 2; i++) {
-		struct passwd *pw = getpwnam(run_dirs[i][1]);
-		if (pw) {
-			c.has_user[i] = true;
-			c.uid[i] = pw->pw_uid;
-			c.gid[i] = pw->pw_gid;
+	static int good_cpu = -1;
+	static uint64_t parent_id;
+	static bool users_known;
+	static struct create_ctx users;
+	if (!users_known) {
+		/* Once per run: /etc/passwd does not change under us. */
+		parent_id = mnt_ns_id();
+		for (int i = 0; i < 2; i++) {
+			struct passwd *pw = getpwnam(run_dirs[i][1]);
+			if (pw) {
+				users.has_user[i] = true;
+				users.uid[i] = pw->pw_uid;
+				users.gid[i] = pw->pw_gid;
+			}
 		}
+		users_known = true;
 	}
+	struct create_ctx c = users;
+	c.s = s;
+	c.hosts_fd = -1;
+	c.parent_mnt_id = parent_id;
+	c.cpu = good_cpu;
 	/* The hosts file is in /run/nstopo, which the template does not have: take it along. */
 	if (s->hosts_file &&
 	    (c.hosts_fd = open_tree(AT_FDCWD, s->hosts_file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
 		return nst_err_set(err, errno, "open %s", s->hosts_file);
 	struct keep_ctx k = { s->lab, s->node };
 	int rc = in_child(create_child, &c, create_keep, &k, err);
+	if (rc == 0)
+		good_cpu = last_report_cpu;
 	if (c.hosts_fd >= 0)
 		close(c.hosts_fd);
 	return rc;
