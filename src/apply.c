@@ -80,7 +80,7 @@ static int init_node_inside(struct netns *ns, void *arg, struct nst_err *err)
 
 /* The node's hostname, private /run and /tmp, and the lab's /etc/hosts. */
 static int node_env_add_in(struct applier *A, const struct topo_node *node, const struct netns *ns,
-			   struct nst_err *err)
+			   bool background, struct nst_err *err)
 {
 	char hosts[512];
 	store_hosts_path(hosts, sizeof(hosts), A->lab);
@@ -89,13 +89,13 @@ static int node_env_add_in(struct applier *A, const struct topo_node *node, cons
 		return -1;
 	struct nodens_spec s = { .lab = A->lab, .node = node->name, .hostname = node->hostname,
 				 .net = ns, .hosts_file = hosts };
-	return nodens_create(&s, err);
+	return background ? nodens_create_start(&s, err) : nodens_create(&s, err);
 }
 
 static int node_env_add(struct applier *A, const struct action *a, struct nst_err *err)
 {
 	struct knode *kn = knode_of(A, a, err);
-	return kn ? node_env_add_in(A, a->node, &kn->ns, err) : -1;
+	return kn ? node_env_add_in(A, a->node, &kn->ns, false, err) : -1;
 }
 
 static int node_add(struct applier *A, const struct action *a, struct nst_err *err)
@@ -107,7 +107,7 @@ static int node_add(struct applier *A, const struct action *a, struct nst_err *e
 	if (netns_create(name, &ns, init_node_inside, &nn, err) < 0)
 		return -1;
 	struct knode *kn = kview_add(A->kv, name, &ns);
-	return node_env_add_in(A, a->node, &kn->ns, err);
+	return node_env_add_in(A, a->node, &kn->ns, true, err);
 }
 
 /* Ends the processes of every namespace the plan removes, in one pass over /proc. */
@@ -657,12 +657,34 @@ static void log_action(const struct apply_opts *o, const struct action *a)
 	plan_print(o->log, &one, o->color);
 }
 
+/* The nodes' namespaces made in the background are all there (or the first failure is said,
+ * as the creation of its node). */
+static int envs_ready(struct applier *A, struct nst_err *err)
+{
+	char node[64] = "";
+	if (nodens_create_wait(node, sizeof(node), err) == 0)
+		return 0;
+	const struct topo_node *n = A->want ? topo_node_find(A->want, node) : NULL;
+	nst_err_obj(err, "%s", node);
+	nst_err_wrap(err, "create node %s", node);
+	if (n)
+		err->loc = n->loc;
+	return -1;
+}
+
 static int apply_actions(struct applier *A, const struct apply_opts *opts, struct nst_err *err)
 {
 	const struct plan *p = A->p;
-	bool stopped = false;
+	bool stopped = false, envs_waited = false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct action *a = &p->v[i];
+		/* Links, addresses and routes need only the network namespace; what comes after
+		 * (NAT, files, daemons, exec:) may need the node's mount namespace. */
+		if (!envs_waited && a->kind >= ACT_NAT_ADD) {
+			if (envs_ready(A, err) < 0)
+				return -1;
+			envs_waited = true;
+		}
 		if (a->kind == ACT_NODE_DEL && !stopped) {
 			if (stop_processes(A, err) < 0)
 				return -1;
@@ -690,6 +712,8 @@ static int apply_actions(struct applier *A, const struct apply_opts *opts, struc
 			log_action(opts, &p->v[k]);
 		i = j - 1;
 	}
+	if (!envs_waited && envs_ready(A, err) < 0)
+		return -1;
 	return (int)p->n;
 }
 

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
@@ -197,22 +198,6 @@ static int lab_ns_dir(const char *lab, struct nst_err *err)
 	return 0;
 }
 
-static int bind_ns_file(pid_t pid, const char *kind, const char *path, struct nst_err *err)
-{
-	char from[64];
-	snprintf(from, sizeof(from), "/proc/%d/ns/%s", (int)pid, kind);
-	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0)
-		return nst_err_set(err, errno, "create %s", path);
-	close(fd);
-	if (mount(from, path, NULL, MS_BIND, NULL) < 0) {
-		int e = errno;
-		unlink(path);
-		return nst_err_set(err, e, "keep the namespace at %s", path);
-	}
-	return 0;
-}
-
 /* ---- making a node ---- */
 
 #ifndef NS_GET_MNTNS_ID
@@ -328,63 +313,238 @@ static int create_child(void *arg, struct child_report *r)
 	return 0;
 }
 
-struct keep_ctx {
-	const char *lab, *node;
+/* ---- the spawner: one small process that makes every node's namespaces ----
+ * Forking per node would copy nstopo's whole address space each time, and waiting for each
+ * would serialise the work. The spawner is forked once, early and small; it makes a node's
+ * namespaces, goes back to the host's mount namespace and keeps them there itself, while
+ * nstopo goes on configuring links. Replies are collected at nodens_create_wait(). */
+
+struct spawn_req {
+	char lab[64], node[64], hostname[64], netns[256], hosts_file[512];
+	bool has_hosts;
+	int cpu;
+	uint64_t parent_id;
+	bool has_user[2];
+	uid_t uid[2];
+	gid_t gid[2];
 };
 
-static int create_keep(pid_t child, void *arg, struct nst_err *err)
+struct spawn_reply {
+	struct child_report r;
+	char node[64];
+};
+
+static struct {
+	pid_t pid;
+	int sock;
+	size_t pending;
+	int good_cpu;
+	struct spawn_reply first_failure;
+	bool failed;
+} spawner = { .pid = -1, .sock = -1, .good_cpu = -1 };
+
+static void spawn_one(const struct spawn_req *q, int netfd, int host_mnt, struct spawn_reply *out)
 {
-	struct keep_ctx *k = arg;
+	struct child_report *r = &out->r;
+	snprintf(out->node, sizeof(out->node), "%s", q->node);
+	struct netns net = { .name = (char *)q->netns, .fd = netfd };
+	struct nodens_spec spec = { .lab = q->lab, .node = q->node,
+				    .hostname = q->hostname[0] ? q->hostname : NULL, .net = &net };
+	struct create_ctx c = { .s = &spec, .hosts_fd = -1, .parent_mnt_id = q->parent_id, .cpu = q->cpu };
+	memcpy(c.has_user, q->has_user, sizeof(c.has_user));
+	memcpy(c.uid, q->uid, sizeof(c.uid));
+	memcpy(c.gid, q->gid, sizeof(c.gid));
+	if (setns(host_mnt, CLONE_NEWNS) < 0) {
+		child_fail(r, errno, "return to the host's mount namespace");
+		return;
+	}
+	/* The hosts file is in /run/nstopo, which the template does not have: take it along. */
+	if (q->has_hosts &&
+	    (c.hosts_fd = open_tree(AT_FDCWD, q->hosts_file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0) {
+		child_fail(r, errno, "open %s", q->hosts_file);
+		return;
+	}
+	int rc = create_child(&c, r);
+	if (c.hosts_fd >= 0)
+		close(c.hosts_fd);
+	if (rc < 0)
+		return;
 	char mnt[512], uts[512];
-	ns_file(uts, sizeof(uts), k->lab, k->node, "uts");
-	ns_file(mnt, sizeof(mnt), k->lab, k->node, "mnt");
-	if (bind_ns_file(child, "uts", uts, err) < 0)
+	ns_file(uts, sizeof(uts), q->lab, q->node, "uts");
+	ns_file(mnt, sizeof(mnt), q->lab, q->node, "mnt");
+	/* Open both while inside them, then keep them from the host's mount namespace. */
+	int fu = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
+	int fm = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fu < 0 || fm < 0 || setns(host_mnt, CLONE_NEWNS) < 0) {
+		child_fail(r, errno, "hold the node's namespaces");
+	} else {
+		char via_u[64], via_m[64];
+		snprintf(via_u, sizeof(via_u), "/proc/self/fd/%d", fu);
+		snprintf(via_m, sizeof(via_m), "/proc/self/fd/%d", fm);
+		int f1 = open(uts, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+		int f2 = f1 < 0 ? -1 : open(mnt, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+		if (f1 < 0 || f2 < 0)
+			child_fail(r, errno, "create %s", f1 < 0 ? uts : mnt);
+		else if (mount(via_u, uts, NULL, MS_BIND, NULL) < 0)
+			child_fail(r, errno, "keep the namespace at %s", uts);
+		else if (mount(via_m, mnt, NULL, MS_BIND, NULL) < 0) {
+			child_fail(r, errno, "keep the namespace at %s", mnt);
+			umount2(uts, MNT_DETACH);
+		}
+		if (r->code) {
+			unlink(uts);
+			unlink(mnt);
+		}
+		if (f1 >= 0)
+			close(f1);
+		if (f2 >= 0)
+			close(f2);
+	}
+	if (fu >= 0)
+		close(fu);
+	if (fm >= 0)
+		close(fm);
+}
+
+static void spawner_loop(int sock)
+{
+	int host_mnt = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	for (;;) {
+		struct spawn_req q;
+		int netfd = -1;
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { &q, sizeof(q) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+		if (n <= 0)
+			_exit(0);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		if (cm && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&netfd, CMSG_DATA(cm), sizeof(int));
+		struct spawn_reply out = { 0 };
+		if (n != (ssize_t)sizeof(q) || netfd < 0)
+			child_fail(&out.r, EPROTO, "a bad request");
+		else
+			spawn_one(&q, netfd, host_mnt, &out);
+		if (netfd >= 0)
+			close(netfd);
+		if (send(sock, &out, sizeof(out), 0) != (ssize_t)sizeof(out))
+			_exit(1);
+	}
+}
+
+/* Forked before nstopo grows: called at start (see netns_init's caller) or on first use. */
+static int spawner_get(struct nst_err *err)
+{
+	if (spawner.pid > 0)
+		return 0;
+	if (template_get(err) < 0)
 		return -1;
-	if (bind_ns_file(child, "mnt", mnt, err) < 0) {
-		umount2(uts, MNT_DETACH);
-		unlink(uts);
-		return -1;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return nst_err_set(err, errno, "make a socket pair");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return nst_err_set(err, errno, "fork");
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		spawner_loop(sv[1]);
+	}
+	close(sv[1]);
+	spawner.pid = pid;
+	spawner.sock = sv[0];
+	return 0;
+}
+
+static int collect_one(struct nst_err *err)
+{
+	struct spawn_reply out;
+	ssize_t n;
+	while ((n = recv(spawner.sock, &out, sizeof(out), 0)) < 0 && errno == EINTR)
+		;
+	spawner.pending--;
+	if (n != (ssize_t)sizeof(out))
+		return nst_err_set(err, EPIPE, "the namespace maker stopped");
+	if (out.r.code == 0) {
+		spawner.good_cpu = out.r.cpu;
+		return 0;
+	}
+	if (!spawner.failed) {
+		spawner.failed = true;
+		spawner.first_failure = out;
 	}
 	return 0;
 }
 
-int nodens_create(const struct nodens_spec *s, struct nst_err *err)
+int nodens_create_start(const struct nodens_spec *s, struct nst_err *err)
 {
-	if (template_get(err) < 0 || lab_ns_dir(s->lab, err) < 0)
+	if (spawner_get(err) < 0 || lab_ns_dir(s->lab, err) < 0)
 		return -1;
-	static int good_cpu = -1;
-	static uint64_t parent_id;
 	static bool users_known;
-	static struct create_ctx users;
+	static struct spawn_req base;
 	if (!users_known) {
 		/* Once per run: /etc/passwd does not change under us. */
-		parent_id = mnt_ns_id();
+		base.parent_id = mnt_ns_id();
 		for (int i = 0; i < 2; i++) {
 			struct passwd *pw = getpwnam(run_dirs[i][1]);
 			if (pw) {
-				users.has_user[i] = true;
-				users.uid[i] = pw->pw_uid;
-				users.gid[i] = pw->pw_gid;
+				base.has_user[i] = true;
+				base.uid[i] = pw->pw_uid;
+				base.gid[i] = pw->pw_gid;
 			}
 		}
 		users_known = true;
 	}
-	struct create_ctx c = users;
-	c.s = s;
-	c.hosts_fd = -1;
-	c.parent_mnt_id = parent_id;
-	c.cpu = good_cpu;
-	/* The hosts file is in /run/nstopo, which the template does not have: take it along. */
-	if (s->hosts_file &&
-	    (c.hosts_fd = open_tree(AT_FDCWD, s->hosts_file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
-		return nst_err_set(err, errno, "open %s", s->hosts_file);
-	struct keep_ctx k = { s->lab, s->node };
-	int rc = in_child(create_child, &c, create_keep, &k, err);
-	if (rc == 0)
-		good_cpu = last_report_cpu;
-	if (c.hosts_fd >= 0)
-		close(c.hosts_fd);
-	return rc;
+	struct spawn_req q = base;
+	snprintf(q.lab, sizeof(q.lab), "%s", s->lab);
+	snprintf(q.node, sizeof(q.node), "%s", s->node);
+	snprintf(q.hostname, sizeof(q.hostname), "%s", s->hostname ? s->hostname : "");
+	snprintf(q.netns, sizeof(q.netns), "%s", s->net->name ? s->net->name : "");
+	q.has_hosts = s->hosts_file != NULL;
+	snprintf(q.hosts_file, sizeof(q.hosts_file), "%s", s->hosts_file ? s->hosts_file : "");
+	q.cpu = spawner.good_cpu;
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &q, sizeof(q) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &s->net->fd, sizeof(int));
+	/* Keep the socket from filling up: the spawner answers each request. */
+	while (spawner.pending >= 64)
+		if (collect_one(err) < 0)
+			return -1;
+	if (sendmsg(spawner.sock, &m, 0) != (ssize_t)sizeof(q))
+		return nst_err_set(err, errno, "ask for node %s's namespaces", s->node);
+	spawner.pending++;
+	return 0;
+}
+
+int nodens_create_wait(char *failed_node, size_t len, struct nst_err *err)
+{
+	while (spawner.pending)
+		if (collect_one(err) < 0)
+			return -1;
+	if (!spawner.failed)
+		return 0;
+	spawner.failed = false;
+	snprintf(failed_node, len, "%s", spawner.first_failure.node);
+	return nst_err_set(err, spawner.first_failure.r.code, "%s", spawner.first_failure.r.msg);
+}
+
+int nodens_create(const struct nodens_spec *s, struct nst_err *err)
+{
+	char node[64];
+	if (nodens_create_start(s, err) < 0)
+		return -1;
+	return nodens_create_wait(node, sizeof(node), err);
 }
 
 int nodens_exists(const char *lab, const char *node)

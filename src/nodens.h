@@ -28,6 +28,10 @@ void nodens_lab_dir(char *buf, size_t len, const char *lab);
 /* Makes the node's UTS and mount namespaces and keeps them. Fails with EEXIST when kept ones
  * exist already. */
 int nodens_create(const struct nodens_spec *s, struct nst_err *err);
+/* The same, in the background: _start asks, _wait collects every answer and reports the first
+ * failure (the node it was for goes to failed_node). */
+int nodens_create_start(const struct nodens_spec *s, struct nst_err *err);
+int nodens_create_wait(char *failed_node, size_t len, struct nst_err *err);
 /* 1 when the node's namespaces are kept, 0 when not. */
 int nodens_exists(const char *lab, const char *node);
 /* Lays store entries over their targets inside a running node; a missing target is made in a
