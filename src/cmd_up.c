@@ -15,14 +15,23 @@ int cmd_up(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "test", no_argument, NULL, 't' },
+		{ "junit", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool dry = false, verbose = false;
+	bool dry = false, verbose = false, test = false;
+	const char *junit = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+nvh", opts, NULL)) != -1) {
 		switch (c) {
+		case 't':
+			test = true;
+			break;
+		case 'j':
+			junit = optarg;
+			break;
 		case 'n':
 			dry = true;
 			break;
@@ -58,7 +67,7 @@ int cmd_up(int argc, char **argv)
 	plan_build(&plan, want, have);
 	if (!plan.n) {
 		printf("lab %s is up to date: nothing to change\n", want->name);
-		goto out;
+		goto tests;
 	}
 	if (dry) {
 		plan_print(stdout, &plan, cmd_color(stdout));
@@ -74,6 +83,13 @@ int cmd_up(int argc, char **argv)
 	char summary[512];
 	plan_summary(&plan, summary, sizeof(summary));
 	printf("lab %s is up: %s\n", want->name, summary);
+tests:
+	if (test) {
+		lock_release(lock);
+		lock = -1;
+		fflush(stdout);
+		rc = cmd_test_lab(want, junit, false);
+	}
 out:
 	plan_free(&plan);
 	kview_free(&kv);

@@ -14,9 +14,10 @@ static int cmd_help(int argc, char **argv);
 
 const struct command commands[] = {
 	{ "up", cmd_up, "create the lab, or bring it in line with the file",
-	  "nstopo up [-n|--dry-run] [-v|--verbose] FILE\n"
+	  "nstopo up [-n|--dry-run] [-v|--verbose] [--test [--junit OUT]] FILE\n"
 	  "  -n, --dry-run  print what would change and change nothing\n"
-	  "  -v, --verbose  print each change as it is made\n" },
+	  "  -v, --verbose  print each change as it is made\n"
+	  "  --test         then run the file's tests: (exit 3 if up failed, else as test)\n" },
 	{ "down", cmd_down, "remove everything the lab made",
 	  "nstopo down [-v] FILE\n"
 	  "       nstopo down [-v] --lab NAME   (the file may be gone or edited)\n" },
@@ -26,6 +27,11 @@ const struct command commands[] = {
 	  "nstopo exec [-f FILE | --lab NAME] NODE [CMD [ARGS...]]\n"
 	  "  without CMD, starts your shell in the node; exit 125 when nstopo itself fails,\n"
 	  "  126 when CMD cannot run, 127 when it is not found\n" },
+	{ "test", cmd_test, "run the file's tests: against the running lab (TAP; exit 1 if one fails)",
+	  "nstopo test [--junit OUT] FILE\n"
+	  "       nstopo test --all-pairs FILE\n"
+	  "  --junit OUT    also write the results as JUnit XML to OUT\n"
+	  "  --all-pairs    every node pings every other node's addresses; prints a matrix\n" },
 	{ "list", cmd_list, "list the running labs and their nodes", "nstopo list\n" },
 	{ "validate", cmd_validate, "check a topology file; prints nothing when it is valid",
 	  "nstopo validate FILE\n" },

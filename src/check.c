@@ -1,0 +1,768 @@
+/* check.c - the `tests:` probes; see check.h.
+ * Each check runs on its own thread, which enters the namespaces it needs with setns (a network
+ * namespace is per thread); sockets stay in the namespace they were opened in. Ping uses raw
+ * ICMP sockets (nstopo runs as root; datagram ICMP sockets are off by ping_group_range). */
+#include "check.h"
+#include "arena.h"
+#include "netns.h"
+#include "nl.h"
+#include "observe.h"
+#include "run.h"
+
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <regex.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { TRY_MS = 1000, EXEC_TRY_MS = 10000, RETRY_PAUSE_MS = 200, MAX_WORKERS = 32 };
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	if (ms <= 0)
+		return;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* ---- targets ---- */
+
+static const struct cidr *first_address(const struct topo_node *n)
+{
+	/* The first address of an interface on a link, else of lo. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n->n_ifaces; i++) {
+			bool lo = strcmp(n->ifaces[i].name, "lo") == 0;
+			if ((pass == 0) == lo || !n->ifaces[i].n_addrs)
+				continue;
+			return &n->ifaces[i].addrs[0].c;
+		}
+	return NULL;
+}
+
+bool check_target(const struct topo_lab *lab, const char *to, uint8_t *family, uint8_t addr[16])
+{
+	if (addr_parse(to, family, addr))
+		return true;
+	const struct topo_node *n = topo_node_find(lab, to);
+	const struct cidr *c = n ? first_address(n) : NULL;
+	if (!c)
+		return false;
+	*family = c->family;
+	memcpy(addr, c->a, 16);
+	return true;
+}
+
+/* The lab's node that has this address on one of its interfaces. */
+static const struct topo_node *holder_of(const struct topo_lab *lab, uint8_t family, const uint8_t a[16])
+{
+	size_t len = family == AF_INET ? 4 : 16;
+	for (size_t i = 0; i < lab->n_nodes; i++) {
+		const struct topo_node *n = lab->nodes[i];
+		if (n->kind == NODE_ROOT)
+			continue;
+		for (size_t j = 0; j < n->n_ifaces; j++)
+			for (size_t k = 0; k < n->ifaces[j].n_addrs; k++) {
+				const struct cidr *c = &n->ifaces[j].addrs[k].c;
+				if (c->family == family && memcmp(c->a, a, len) == 0)
+					return n;
+			}
+	}
+	return NULL;
+}
+
+/* ---- ping ---- */
+
+static uint16_t inet_sum(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (n & 1)
+		s += (uint32_t)(b[n - 1] << 8);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return htons((uint16_t)~s);
+}
+
+/* One echo request and its reply within timeout_ms; 1 on a reply, 0 on none (why says what
+ * came instead), -1 when the socket could not be made. The calling thread is in the source
+ * namespace. */
+static int ping_once(uint8_t family, const uint8_t addr[16], uint16_t id, uint16_t seq,
+		     int timeout_ms, char *why, size_t len)
+{
+	bool v6 = family == AF_INET6;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	if (fd < 0) {
+		snprintf(why, len, "open an ICMP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (v6) {
+		struct icmp6_filter f;
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	}
+	uint8_t pkt[24] = { 0 };
+	pkt[0] = v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
+	uint16_t nid = htons(id), nseq = htons(seq);
+	memcpy(pkt + 4, &nid, 2);
+	memcpy(pkt + 6, &nseq, 2);
+	memcpy(pkt + 8, "nstopo-check-ping", 16);
+	if (!v6) {
+		uint16_t sum = inet_sum(pkt, sizeof(pkt));
+		memcpy(pkt + 2, &sum, 2); /* the kernel fills the ICMPv6 checksum itself */
+	}
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	if (v6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, addr, 16);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, addr, 4);
+		sl = sizeof(*s4);
+	}
+	snprintf(why, len, "no reply within %d ms", timeout_ms);
+	if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&ss, sl) < 0) {
+		snprintf(why, len, "cannot send: %s", strerror(errno));
+		close(fd);
+		return 0;
+	}
+	long deadline = now_ms() + timeout_ms;
+	int got = 0;
+	while (!got) {
+		long wait = deadline - now_ms();
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (wait <= 0 || poll(&p, 1, (int)wait) <= 0)
+			break;
+		uint8_t buf[1500];
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			continue;
+		const uint8_t *icmp = buf;
+		if (!v6) { /* a raw IPv4 socket sees the IP header too */
+			size_t hl = (size_t)(buf[0] & 0x0f) * 4;
+			if ((size_t)n < hl + 8)
+				continue;
+			icmp = buf + hl;
+			n -= (ssize_t)hl;
+		}
+		if (n < 8)
+			continue;
+		uint8_t reply = v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY;
+		uint8_t unreach = v6 ? ICMP6_DST_UNREACH : ICMP_DEST_UNREACH;
+		if (icmp[0] == reply && memcmp(icmp + 4, &nid, 2) == 0 && memcmp(icmp + 6, &nseq, 2) == 0) {
+			got = 1;
+		} else if (icmp[0] == unreach && n >= 8 + (v6 ? 40 : 20) + 8) {
+			/* The error quotes our request: is it ours? */
+			const uint8_t *inner = icmp + 8 + (v6 ? 40 : (size_t)(icmp[8] & 0x0f) * 4);
+			if (inner + 8 <= icmp + n && memcmp(inner + 4, &nid, 2) == 0) {
+				snprintf(why, len, "destination unreachable (ICMP code %u)", icmp[1]);
+				break;
+			}
+		}
+	}
+	close(fd);
+	return got;
+}
+
+/* ---- tcp ---- */
+
+static int tcp_connect(uint8_t family, const uint8_t addr[16], uint16_t port, int timeout_ms,
+		       char *why, size_t len)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(why, len, "open a socket: %s", strerror(errno));
+		return -1;
+	}
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr, 16);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, addr, 4);
+		sl = sizeof(*s4);
+	}
+	int ok = 0;
+	if (connect(fd, (struct sockaddr *)&ss, sl) == 0) {
+		ok = 1;
+	} else if (errno == EINPROGRESS) {
+		struct pollfd p = { fd, POLLOUT, 0 };
+		if (poll(&p, 1, timeout_ms) == 1) {
+			int e = 0;
+			socklen_t el = sizeof(e);
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+			if (e == 0)
+				ok = 1;
+			else
+				snprintf(why, len, "connection failed: %s", strerror(e));
+		} else {
+			snprintf(why, len, "no answer within %d ms", timeout_ms);
+		}
+	} else {
+		snprintf(why, len, "connection failed: %s", strerror(errno));
+	}
+	close(fd);
+	return ok;
+}
+
+/* A listener of the check's own in the current namespace; -1 when something listens already
+ * (or the port is taken), which is then what the check connects to. */
+static int listen_own(uint8_t family, const uint8_t addr[16], uint16_t port)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr, 16);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, addr, 4);
+		sl = sizeof(*s4);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 16) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- one check ---- */
+
+struct job {
+	const struct topo_lab *lab;
+	const struct topo_check *c;
+	struct check_result *r;
+	struct netns from;     /* the node the check runs from (ping, tcp) or in (route, exec) */
+	int holder_fd;         /* tcp: the namespace of the node holding the target, -1 */
+	uint16_t id;
+};
+
+static void addr_text(uint8_t family, const uint8_t a[16], char *buf, size_t len)
+{
+	addr_format(family, a, buf, len);
+}
+
+static int attempt_ping(struct job *j, char *why, size_t len)
+{
+	uint8_t fam, a[16];
+	check_target(j->lab, j->c->to, &fam, a);
+	static atomic_uint seq;
+	return ping_once(fam, a, j->id, (uint16_t)atomic_fetch_add(&seq, 1), TRY_MS, why, len);
+}
+
+static int attempt_tcp(struct job *j, char *why, size_t len)
+{
+	uint8_t fam, a[16];
+	check_target(j->lab, j->c->to, &fam, a);
+	int own = -1;
+	if (j->holder_fd >= 0 && !j->c->expect_fail) {
+		if (setns(j->holder_fd, CLONE_NEWNET) < 0) {
+			snprintf(why, len, "enter the target's namespace: %s", strerror(errno));
+			return -1;
+		}
+		own = listen_own(fam, a, j->c->port);
+		if (setns(j->from.fd, CLONE_NEWNET) < 0) {
+			if (own >= 0)
+				close(own);
+			snprintf(why, len, "enter the source's namespace: %s", strerror(errno));
+			return -1;
+		}
+	}
+	int ok = tcp_connect(fam, a, j->c->port, TRY_MS, why, len);
+	if (own >= 0)
+		close(own);
+	return ok;
+}
+
+static int attempt_route(struct job *j, char *why, size_t len)
+{
+	struct nst_err err = { 0 };
+	struct nlr *nl = nlr_open(&err);
+	if (!nl) {
+		snprintf(why, len, "open a netlink socket: %.200s", err.msg);
+		return -1;
+	}
+	struct nlr_route *routes = NULL;
+	struct nlr_link *links = NULL;
+	size_t nr = 0, nlk = 0;
+	int ok = -1;
+	if (nlr_route_dump(nl, &routes, &nr, &err) < 0 || nlr_link_dump(nl, &links, &nlk, &err) < 0) {
+		snprintf(why, len, "read the routes: %.200s", err.msg);
+		goto out;
+	}
+	const struct topo_check *c = j->c;
+	struct cidr want = c->route_to;
+	bool deflt = strcmp(c->to, "default") == 0;
+	char to[CIDR_STR_MAX], via[CIDR_STR_MAX], seen[CIDR_STR_MAX] = "";
+	snprintf(to, sizeof(to), "%s", c->to);
+	ok = 0;
+	snprintf(why, len, "no route to %s", to);
+	for (size_t i = 0; i < nr && ok == 0; i++) {
+		const struct nlr_route *r = &routes[i];
+		if (r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST)
+			continue;
+		if (deflt ? r->dst.plen != 0 : !cidr_equal(&r->dst, &want))
+			continue;
+		if (c->has & CHECK_HAS_VIA) {
+			size_t l = r->dst.family == AF_INET ? 4 : 16;
+			if (!r->has_via || memcmp(r->via, c->via, l) != 0) {
+				if (r->has_via)
+					addr_text(r->dst.family, r->via, seen, sizeof(seen));
+				addr_text(r->dst.family, c->via, via, sizeof(via));
+				snprintf(why, len, "the route to %s goes %s%s, expected via %s", to,
+					 r->has_via ? "via " : "", r->has_via ? seen : r->multipath ? "over several paths" : "directly", via);
+				continue;
+			}
+		}
+		if (c->has & CHECK_HAS_DEV) {
+			const char *dev = NULL;
+			for (size_t k = 0; k < nlk; k++)
+				if (links[k].ifindex == r->oif)
+					dev = links[k].name;
+			if (!dev || strcmp(dev, c->dev) != 0) {
+				snprintf(why, len, "the route to %s leaves by %s, expected dev %s", to,
+					 dev ? dev : "(no device)", c->dev);
+				continue;
+			}
+		}
+		ok = 1;
+	}
+out:
+	free(routes);
+	free(links);
+	nlr_close(nl);
+	return ok;
+}
+
+static int attempt_exec(struct job *j, char *why, size_t len)
+{
+	const struct topo_check *c = j->c;
+	struct run_opts o = { .lab = j->lab->name, .node = c->node, .net = &j->from, .role = "check",
+			      .timeout_ms = EXEC_TRY_MS };
+	char out[8192];
+	int status;
+	struct nst_err err = { 0 };
+	if (run_in_node(c->argv, &o, &status, out, sizeof(out), &err) < 0) {
+		snprintf(why, len, "cannot run %s: %s", c->argv[0], strerror(err.code));
+		return 0;
+	}
+	size_t l = strlen(out);
+	const char *tail = l > 300 ? out + l - 300 : out;
+	if (status != 0) {
+		snprintf(why, len, "%.60s %s%d, expected 0; output ends with: %.300s", c->argv[0],
+			 status < 0 ? "timed out" : "exited with status ", status < 0 ? EXEC_TRY_MS / 1000 : status,
+			 tail);
+		return 0;
+	}
+	if (c->output && !strstr(out, c->output)) {
+		snprintf(why, len, "the output has no '%.100s'; it ends with: %.300s", c->output, tail);
+		return 0;
+	}
+	if (c->output_regex) {
+		regex_t re;
+		if (regcomp(&re, c->output_regex, REG_EXTENDED | REG_NOSUB) != 0)
+			return 0;
+		int m = regexec(&re, out, 0, NULL, 0);
+		regfree(&re);
+		if (m != 0) {
+			snprintf(why, len, "the output does not match /%.100s/; it ends with: %.300s", c->output_regex, tail);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void run_job(void *arg)
+{
+	struct job *j = arg;
+	const struct topo_check *c = j->c;
+	struct check_result *r = j->r;
+	long start = now_ms(), deadline = start + c->within_ms;
+	char why[512] = "";
+	int got = 0;
+	if (c->kind != CHECK_EXEC && setns(j->from.fd, CLONE_NEWNET) < 0) {
+		snprintf(r->reason, sizeof(r->reason), "cannot enter node %s: %s", c->node, strerror(errno));
+		return;
+	}
+	for (;;) {
+		switch (c->kind) {
+		case CHECK_PING: got = attempt_ping(j, why, sizeof(why)); break;
+		case CHECK_TCP: got = attempt_tcp(j, why, sizeof(why)); break;
+		case CHECK_ROUTE: got = attempt_route(j, why, sizeof(why)); break;
+		case CHECK_EXEC: got = attempt_exec(j, why, sizeof(why)); break;
+		}
+		if (got < 0 || (got && !c->expect_fail))
+			break;
+		long left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		sleep_ms(left < RETRY_PAUSE_MS ? left : RETRY_PAUSE_MS);
+	}
+	r->pass = c->expect_fail ? got == 0 : got == 1;
+	r->seconds = (double)(now_ms() - start) / 1000.0;
+	if (r->pass)
+		return;
+	char want[300] = "", addr[CIDR_STR_MAX] = "";
+	uint8_t fam, a[16];
+	if ((c->kind == CHECK_PING || c->kind == CHECK_TCP) && check_target(j->lab, c->to, &fam, a))
+		addr_format(fam, a, addr, sizeof(addr));
+	switch (c->kind) {
+	case CHECK_PING: snprintf(want, sizeof(want), "an echo reply from %s", addr); break;
+	case CHECK_TCP: snprintf(want, sizeof(want), "a connection to %s port %u", addr, c->port); break;
+	case CHECK_ROUTE: snprintf(want, sizeof(want), "a route on %s as the check says", c->node); break;
+	case CHECK_EXEC: snprintf(want, sizeof(want), "exit status 0%s", c->output || c->output_regex ? " and the output asked for" : ""); break;
+	}
+	if (c->expect_fail)
+		snprintf(r->reason, sizeof(r->reason), "expected no %s%s, but found one", want + (want[0] == 'a' && want[1] == ' ' ? 2 : 0),
+			 c->within_ms ? " at the deadline" : "");
+	else
+		snprintf(r->reason, sizeof(r->reason), "expected %s%s; found: %s", want,
+			 c->within_ms ? " within the deadline" : "", why);
+}
+
+static void check_title(const struct topo_lab *lab, const struct topo_check *c, char *buf, size_t len)
+{
+	if (c->name) {
+		snprintf(buf, len, "%s", c->name);
+		return;
+	}
+	const char *fail = c->expect_fail ? " (expect fail)" : "";
+	switch (c->kind) {
+	case CHECK_PING:
+		snprintf(buf, len, "ping %s -> %s%s", c->node, c->to, fail);
+		break;
+	case CHECK_TCP:
+		snprintf(buf, len, "tcp %s -> %s:%u%s", c->node, c->to, c->port, fail);
+		break;
+	case CHECK_ROUTE: {
+		char via[CIDR_STR_MAX] = "";
+		if (c->has & CHECK_HAS_VIA)
+			addr_format(c->route_to.family ? c->route_to.family : AF_INET, c->via, via, sizeof(via));
+		snprintf(buf, len, "route %s: %s%s%s%s%s%s", c->node, c->to, via[0] ? " via " : "", via,
+			 (c->has & CHECK_HAS_DEV) ? " dev " : "", (c->has & CHECK_HAS_DEV) ? c->dev : "", fail);
+		break;
+	}
+	case CHECK_EXEC: {
+		int n = snprintf(buf, len, "exec %s:", c->node);
+		for (size_t i = 0; i < c->argc && (size_t)n < len; i++)
+			n += snprintf(buf + n, len - (size_t)n, " %s", c->argv[i]);
+		if ((size_t)n < len)
+			snprintf(buf + n, len - (size_t)n, "%s", fail);
+		break;
+	}
+	}
+	(void)lab;
+}
+
+/* ---- the pool ---- */
+
+struct pool {
+	char *base;
+	size_t n, size;
+	atomic_size_t next;
+	void (*fn)(void *);
+};
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->n)
+			return NULL;
+		p->fn(p->base + i * p->size);
+	}
+}
+
+/* Runs fn on each of n items of size bytes at base, on up to MAX_WORKERS threads. */
+static void pool_run(void *base, size_t n, size_t size, void (*fn)(void *))
+{
+	struct pool p = { .base = base, .n = n, .size = size, .fn = fn };
+	atomic_init(&p.next, 0);
+	size_t w = n < MAX_WORKERS ? n : MAX_WORKERS;
+	pthread_t *t = xcalloc(w + 1, sizeof(*t));
+	size_t started = 0;
+	for (; started < w; started++)
+		if (pthread_create(&t[started], NULL, worker, &p) != 0)
+			break;
+	if (!started)
+		worker(&p); /* no thread could be made: do it all here */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+/* The running namespace of each node the checks use, found by the lab's markers. */
+struct running {
+	struct lab_node_ref *refs;
+	size_t n;
+};
+
+static int open_node(const struct running *run, const struct topo_lab *lab, const char *node,
+		     struct netns *out, struct nst_err *err)
+{
+	const struct topo_node *n = topo_node_find(lab, node);
+	const char *ns = n ? topo_node_netns((struct topo_lab *)lab, n) : NULL;
+	for (size_t i = 0; ns && i < run->n; i++)
+		if (strcmp(run->refs[i].node, node) == 0 && strcmp(run->refs[i].netns, ns) == 0)
+			return netns_open(ns, out, err) > 0 ? 0 : nst_err_set(err, ENOENT, "node %s is gone", node);
+	return nst_err_set(err, ENOENT, "lab %s is not running: node %s has no namespace (run `nstopo up` first)",
+			   lab->name, node);
+}
+
+int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_err *err)
+{
+	struct running run = { 0 };
+	if (netns_init(err) < 0 || observe_find_nodes(lab->name, NULL, &run.refs, &run.n, err) < 0)
+		return -1;
+	size_t n = lab->n_checks;
+	struct job *jobs = xcalloc(n + 1, sizeof(*jobs));
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		j->lab = lab;
+		j->c = &lab->checks[i];
+		j->r = &out[i];
+		j->holder_fd = -1;
+		j->from.fd = -1;
+		j->id = (uint16_t)((getpid() * 31 + (int)i * 7919) & 0xffff);
+		memset(j->r, 0, sizeof(*j->r));
+		check_title(lab, j->c, j->r->title, sizeof(j->r->title));
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct job *j = &jobs[i];
+		if ((rc = open_node(&run, lab, j->c->node, &j->from, err)) < 0)
+			break;
+		if (j->c->kind == CHECK_TCP) {
+			uint8_t fam, a[16];
+			const struct topo_node *h = check_target(lab, j->c->to, &fam, a) ? holder_of(lab, fam, a) : NULL;
+			struct netns hn;
+			if (h && open_node(&run, lab, h->name, &hn, err) == 0) {
+				j->holder_fd = hn.fd;
+				hn.fd = -1;
+				netns_close(&hn);
+			}
+			nst_err_clear(err);
+		}
+	}
+	if (rc == 0) {
+		pool_run(jobs, n, sizeof(*jobs), run_job);
+		for (size_t i = 0; i < n; i++)
+			rc += !out[i].pass;
+	}
+	for (size_t i = 0; i < n; i++) {
+		netns_close(&jobs[i].from);
+		if (jobs[i].holder_fd >= 0)
+			close(jobs[i].holder_fd);
+	}
+	free(jobs);
+	observe_refs_free(run.refs, run.n);
+	return rc;
+}
+
+/* ---- reports ---- */
+
+void check_print_tap(FILE *out, const struct check_result *r, size_t n)
+{
+	fprintf(out, "TAP version 13\n1..%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "%s %zu - %s\n", r[i].pass ? "ok" : "not ok", i + 1, r[i].title);
+		if (!r[i].pass) {
+			/* One diagnostic line per line of the reason. */
+			const char *s = r[i].reason;
+			while (*s) {
+				size_t l = strcspn(s, "\n");
+				fprintf(out, "# %.*s\n", (int)l, s);
+				s += l + (s[l] == '\n');
+			}
+		}
+	}
+	size_t failed = 0;
+	for (size_t i = 0; i < n; i++)
+		failed += !r[i].pass;
+	fprintf(out, "# %zu passed, %zu failed\n", n - failed, failed);
+}
+
+static void xml_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '<')
+			fputs("&lt;", out);
+		else if (c == '>')
+			fputs("&gt;", out);
+		else if (c == '&')
+			fputs("&amp;", out);
+		else if (c == '"')
+			fputs("&quot;", out);
+		else if (c < 0x20 && c != '\n' && c != '\t')
+			fputc(' ', out); /* not allowed in XML 1.0 */
+		else
+			fputc(c, out);
+	}
+}
+
+void check_print_junit(FILE *out, const char *lab, const struct check_result *r, size_t n,
+		       double seconds)
+{
+	size_t failed = 0;
+	for (size_t i = 0; i < n; i++)
+		failed += !r[i].pass;
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"", out);
+	xml_text(out, lab);
+	fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n", n,
+		failed, seconds);
+	for (size_t i = 0; i < n; i++) {
+		fputs("    <testcase classname=\"", out);
+		xml_text(out, lab);
+		fputs("\" name=\"", out);
+		xml_text(out, r[i].title);
+		fprintf(out, "\" time=\"%.3f\"", r[i].seconds);
+		if (r[i].pass) {
+			fputs("/>\n", out);
+			continue;
+		}
+		fputs(">\n      <failure message=\"", out);
+		xml_text(out, r[i].reason);
+		fputs("\">", out);
+		xml_text(out, r[i].reason);
+		fputs("</failure>\n    </testcase>\n", out);
+	}
+	fputs("  </testsuite>\n</testsuites>\n", out);
+}
+
+/* ---- all pairs ---- */
+
+struct pair_job {
+	struct job j;
+	uint8_t family;
+	uint8_t addr[16];
+	size_t src, dst; /* indexes in the node list */
+	bool ok;
+};
+
+static void run_pair(void *arg)
+{
+	struct pair_job *p = arg;
+	char why[256];
+	if (setns(p->j.from.fd, CLONE_NEWNET) < 0)
+		return;
+	for (int t = 0; t < 2 && !p->ok; t++) /* a first packet may wait for ARP */
+		p->ok = ping_once(p->family, p->addr, p->j.id, (uint16_t)t, TRY_MS, why, sizeof(why)) == 1;
+}
+
+int check_all_pairs(const struct topo_lab *lab, FILE *out, struct nst_err *err)
+{
+	struct running run = { 0 };
+	if (netns_init(err) < 0 || observe_find_nodes(lab->name, NULL, &run.refs, &run.n, err) < 0)
+		return -1;
+	const struct topo_node **nodes = xcalloc(lab->n_nodes + 1, sizeof(*nodes));
+	struct netns *ns = xcalloc(lab->n_nodes + 1, sizeof(*ns));
+	size_t nn = 0, np = 0, cap = 0;
+	int rc = 0;
+	for (size_t i = 0; i < lab->n_nodes && rc == 0; i++) {
+		const struct topo_node *n = lab->nodes[i];
+		if (n->kind == NODE_ROOT || n->kind == NODE_BRIDGE)
+			continue;
+		ns[nn].fd = -1;
+		if ((rc = open_node(&run, lab, n->name, &ns[nn], err)) == 0)
+			nodes[nn++] = n;
+	}
+	struct pair_job *pairs = NULL;
+	for (size_t s = 0; rc == 0 && s < nn; s++)
+		for (size_t d = 0; d < nn; d++) {
+			if (s == d)
+				continue;
+			for (size_t i = 0; i < nodes[d]->n_ifaces; i++)
+				for (size_t a = 0; a < nodes[d]->ifaces[i].n_addrs; a++) {
+					const struct cidr *c = &nodes[d]->ifaces[i].addrs[a].c;
+					if (np == cap)
+						pairs = xrealloc(pairs, (cap = cap ? cap * 2 : 64) * sizeof(*pairs));
+					struct pair_job *p = &pairs[np++];
+					memset(p, 0, sizeof(*p));
+					p->j.from = ns[s];
+					p->j.id = (uint16_t)((getpid() * 31 + (int)np * 7919) & 0xffff);
+					p->family = c->family;
+					memcpy(p->addr, c->a, 16);
+					p->src = s;
+					p->dst = d;
+				}
+		}
+	if (rc == 0)
+		pool_run(pairs, np, sizeof(*pairs), run_pair);
+	size_t sent = 0, received = 0;
+	fputs("*** Ping: testing reachability between every pair of nodes\n", out);
+	for (size_t s = 0; rc == 0 && s < nn; s++) {
+		fprintf(out, "%s ->", nodes[s]->name);
+		for (size_t d = 0; d < nn; d++) {
+			if (s == d)
+				continue;
+			bool all = true;
+			for (size_t i = 0; i < np; i++)
+				if (pairs[i].src == s && pairs[i].dst == d) {
+					sent++;
+					received += pairs[i].ok;
+					all &= pairs[i].ok;
+				}
+			fprintf(out, " %s", all ? nodes[d]->name : "X");
+		}
+		fputc('\n', out);
+	}
+	if (rc == 0) {
+		fprintf(out, "*** Results: %zu%% dropped (%zu/%zu received)\n",
+			sent ? (sent - received) * 100 / sent : 0, received, sent);
+		rc = (int)(sent - received);
+	}
+	for (size_t i = 0; i < nn; i++)
+		netns_close(&ns[i]);
+	free(ns);
+	free(nodes);
+	free(pairs);
+	observe_refs_free(run.refs, run.n);
+	return rc;
+}

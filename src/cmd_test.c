@@ -1,0 +1,91 @@
+/* cmd_test.c - `nstopo test [--junit OUT] [--all-pairs] FILE`: the file's checks against the
+ * running lab (TAP, optionally JUnit XML), or reachability between every pair of nodes. */
+#include "check.h"
+#include "cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs)
+{
+	struct nst_err err = { 0 };
+	int rc = cmd_kernel_init("test");
+	if (rc)
+		return rc;
+	if (all_pairs) {
+		int failed = check_all_pairs(lab, stdout, &err);
+		if (failed < 0)
+			return cmd_fail(&err);
+		return failed ? NST_EXIT_DIFFERS : NST_EXIT_OK;
+	}
+	size_t n = lab->n_checks;
+	struct check_result *r = xcalloc(n + 1, sizeof(*r));
+	double start = seconds_now();
+	int failed = check_run(lab, r, &err);
+	if (failed < 0) {
+		free(r);
+		return cmd_fail(&err);
+	}
+	check_print_tap(stdout, r, n);
+	if (junit) {
+		FILE *f = fopen(junit, "w");
+		if (!f) {
+			fprintf(stderr, "nstopo test: cannot write %s: %s\n", junit, strerror(errno));
+			free(r);
+			return NST_EXIT_SYSTEM;
+		}
+		check_print_junit(f, lab->name, r, n, seconds_now() - start);
+		fclose(f);
+	}
+	free(r);
+	return failed ? NST_EXIT_DIFFERS : NST_EXIT_OK;
+}
+
+int cmd_test(int argc, char **argv)
+{
+	const struct command *self = command_find("test");
+	static const struct option opts[] = {
+		{ "junit", required_argument, NULL, 'j' },
+		{ "all-pairs", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *junit = NULL;
+	bool all_pairs = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+j:ah", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			junit = optarg;
+			break;
+		case 'a':
+			all_pairs = true;
+			break;
+		case 'h':
+			command_print_usage(self);
+			return NST_EXIT_OK;
+		default:
+			return command_usage_error(self, "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return command_usage_error(self, "expected one topology file");
+	struct topo_lab *lab = cmd_load_lab(argv[optind]);
+	if (!lab)
+		return NST_EXIT_INPUT;
+	int rc = cmd_test_lab(lab, junit, all_pairs);
+	topo_lab_free(lab);
+	return rc;
+}
