@@ -47,6 +47,14 @@ hand_edit "rule added" "- nat home: (handle" \
 hand_edit "rule body edited, same comment" "~ nat home: table nstopo differs" \
 	sh -c 'ip netns exec home nft flush chain inet nstopo postrouting &&
 	       ip netns exec home nft add rule inet nstopo postrouting oifname "lan" masquerade comment \"masquerade out wan\"'
+# The lab's own checks see a NAT rule removed by hand (issue 6).
+expect_rc 0 "home-nat: its tests pass" n test "$lab"
+in_ns home nft flush chain inet nstopo postrouting
+expect_rc 1 "home-nat: with the masquerade rule removed its tests fail" n test "$lab"
+contains "... the ping from the LAN names what it expected" \
+	"# expected an echo reply from 198.51.100.10; found:" "$WORK/out"
+expect_rc 0 "home-nat: up repairs it" n up "$lab"
+expect_rc 0 "home-nat: its tests pass again" n test "$lab"
 in_ns home nft add table ip mine
 expect_rc 0 "a table of someone else's in the node is not the lab's" n diff "$lab"
 in_ns home nft delete table ip mine
