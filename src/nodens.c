@@ -434,7 +434,18 @@ static void spawner_loop(int sock)
 	}
 }
 
-/* Forked before nstopo grows: called at start (see netns_init's caller) or on first use. */
+/* The spawner ends with nstopo, before it returns: nothing of a run outlives it. */
+static void spawner_stop(void)
+{
+	if (spawner.pid <= 0)
+		return;
+	close(spawner.sock);
+	while (waitpid(spawner.pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	spawner.pid = -1;
+}
+
+/* Forked on first use, once per run. */
 static int spawner_get(struct nst_err *err)
 {
 	if (spawner.pid > 0)
@@ -452,12 +463,27 @@ static int spawner_get(struct nst_err *err)
 		return nst_err_set(err, errno, "fork");
 	}
 	if (pid == 0) {
-		close(sv[0]);
+		/* Nothing of nstopo's may stay open here: the lab's lock would outlive nstopo, and a
+		 * namespace fd would keep a deleted node's namespace alive. */
+		DIR *d = opendir("/proc/self/fd");
+		int keep[] = { 0, 1, 2, sv[1], template_fd, d ? dirfd(d) : -1 };
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			int fd = atoi(e->d_name);
+			bool kept = e->d_name[0] == '.';
+			for (size_t i = 0; i < sizeof(keep) / sizeof(*keep); i++)
+				kept |= fd == keep[i];
+			if (!kept)
+				close(fd);
+		}
+		if (d)
+			closedir(d);
 		spawner_loop(sv[1]);
 	}
 	close(sv[1]);
 	spawner.pid = pid;
 	spawner.sock = sv[0];
+	atexit(spawner_stop);
 	return 0;
 }
 
