@@ -432,6 +432,11 @@ static bool decode_route_string(struct loader *L, struct topo_route *r, const st
 			diags_add(L->d, loc_in(L, n, start), "too many words in route");
 			return false;
 		}
+		if (pos - start >= sizeof(w[nw].text)) {
+			/* Cut short, a word would mean something else (a metric of 0). */
+			diags_add(L->d, loc_in(L, n, start), "'%.20s...' is too long for a route word", n->value + start);
+			return false;
+		}
 		snprintf(w[nw].text, sizeof(w[nw].text), "%.*s", (int)(pos - start), n->value + start);
 		w[nw++].off = start;
 	}

@@ -82,12 +82,24 @@ static struct ynode *new_node(struct builder *b, enum ynode_type type, const yam
 	return n;
 }
 
+/* Aliases may repeat what the file says, within reason: a bound that grows with the file (a
+ * 2 KiB file must not become a million addresses), never above YTREE_MAX_EXPANDED. */
+static uint64_t expansion_bound(size_t len)
+{
+	uint64_t scaled = (uint64_t)len * 16;
+	if (scaled < 20000)
+		scaled = 20000;
+	return scaled < YTREE_MAX_EXPANDED ? scaled : YTREE_MAX_EXPANDED;
+}
+
 static void count(struct builder *b, uint64_t w, const yaml_mark_t *m)
 {
 	b->expanded += w;
-	if (b->expanded > YTREE_MAX_EXPANDED && !b->failed)
+	uint64_t bound = expansion_bound(b->len);
+	if (b->expanded > bound && !b->failed)
 		fail_at(b, (uint32_t)m->line + 1, (uint32_t)m->column + 1,
-			"aliases expand the document beyond %d nodes", YTREE_MAX_EXPANDED);
+			"aliases expand the document beyond %llu nodes (16 per byte of the file, at "
+			"least 20000)", (unsigned long long)bound);
 }
 
 /* Checked before a node is made, so the bound holds however the file is shaped. */

@@ -205,7 +205,7 @@ bounded "200,000 [" "$tmp/deep.yaml" ".*deep.yaml:1:65: error: nesting deeper th
 		printf '*a%d]\n' $((i - 1))
 	done
 } >"$tmp/laughs.yaml"
-bounded "billion laughs" "$tmp/laughs.yaml" ".*laughs.yaml:[0-9]+:[0-9]+: error: aliases expand the document beyond [0-9]+ nodes"
+bounded "billion laughs" "$tmp/laughs.yaml" ".*laughs.yaml:[0-9]+:[0-9]+: error: aliases expand the document beyond [0-9]+ nodes.*"
 awk 'BEGIN { print "name: lab\nnodes: {}\nx: &x {k: v}"; for (i = 0; i < 200000; i++) printf "k%d: {<<: *x}\n", i }' \
 	>"$tmp/merges.yaml"
 bounded "200,000 merge keys" "$tmp/merges.yaml" ".*merges.yaml:[0-9]+:[0-9]+: error: .*"
