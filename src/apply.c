@@ -25,6 +25,7 @@ struct applier {
 	const char *lab;
 	struct kview *kv;
 	struct strmap nat_done; /* nodes whose NAT table this run has written */
+	struct strmap promoted; /* nodes whose promote_secondaries this run has switched on */
 };
 
 static struct knode *knode_of(struct applier *A, const struct action *a, struct nst_err *err)
@@ -47,18 +48,28 @@ static struct nlr *nl_of(struct knode *kn, struct nst_err *err)
 
 struct new_node {
 	const char *lab, *node;
+	bool ipv6; /* it has IPv6 addresses or runs routing daemons */
 };
 
-/* Settings every node starts with, before its interfaces exist (they inherit "default"):
- * IPv6 duplicate address detection off, so addresses (link-local ones too) work at once; and
- * secondaries promoted, so replacing an interface's first IPv4 address keeps the others and the
- * routes through them (the kernel would otherwise delete them with it). */
-static const char *const node_defaults[][2] = {
+/* IPv6 duplicate address detection off before the node's interfaces exist (they inherit
+ * "default"), so link-local addresses work at once too (nstopo's own addresses are added with
+ * NODAD anyway). Only where IPv6 is used: every /proc/sys lookup costs time proportional to the
+ * number of namespaces on the machine. */
+static const char *const node_ipv6_defaults[][2] = {
 	{ "net.ipv6.conf.default.accept_dad", "0" },
 	{ "net.ipv6.conf.all.accept_dad", "0" },
-	{ "net.ipv4.conf.default.promote_secondaries", "1" },
-	{ "net.ipv4.conf.all.promote_secondaries", "1" },
 };
+
+static bool node_uses_ipv6(const struct topo_node *n)
+{
+	if (n->kind == NODE_FRR || n->kind == NODE_BIRD)
+		return true;
+	for (size_t i = 0; i < n->n_ifaces; i++)
+		for (size_t a = 0; a < n->ifaces[i].n_addrs; a++)
+			if (n->ifaces[i].addrs[a].c.family == AF_INET6)
+				return true;
+	return false;
+}
 
 /* Inside a new namespace, before it has a name: lo up and marked, and the defaults above. */
 static int init_node_inside(struct netns *ns, void *arg, struct nst_err *err)
@@ -72,8 +83,8 @@ static int init_node_inside(struct netns *ns, void *arg, struct nst_err *err)
 	struct nlr_link_change lo = { .set = NLR_SET_UP | NLR_SET_ALIAS, .alias = marker };
 	if (nlr_link_set(ns->nl, 1, NULL, &lo, err) < 0)
 		return nst_err_wrap(err, "bring up and mark lo");
-	for (size_t i = 0; i < sizeof(node_defaults) / sizeof(*node_defaults); i++)
-		if (sysctl_write(node_defaults[i][0], node_defaults[i][1], err) < 0)
+	for (size_t i = 0; nn->ipv6 && i < sizeof(node_ipv6_defaults) / sizeof(*node_ipv6_defaults); i++)
+		if (sysctl_write(node_ipv6_defaults[i][0], node_ipv6_defaults[i][1], err) < 0)
 			return -1;
 	return 0;
 }
@@ -101,7 +112,7 @@ static int node_env_add(struct applier *A, const struct action *a, struct nst_er
 static int node_add(struct applier *A, const struct action *a, struct nst_err *err)
 {
 	const char *name = topo_node_netns(A->want, a->node);
-	struct new_node nn = { A->lab, a->node->name };
+	struct new_node nn = { A->lab, a->node->name, node_uses_ipv6(a->node) };
 	struct netns ns;
 	netns_remove_placeholder(name);
 	if (netns_create(name, &ns, init_node_inside, &nn, err) < 0)
@@ -256,12 +267,25 @@ static int link_del(struct applier *A, const struct action *a, struct nst_err *e
 
 /* ---- addresses, sysctls, routes ---- */
 
+static int promote_inside(struct netns *ns, void *arg, struct nst_err *err)
+{
+	return sysctl_write("net.ipv4.conf.all.promote_secondaries", "1", err);
+}
+
 static int addr_change(struct applier *A, const struct action *a, bool add, struct nst_err *err)
 {
 	struct knode *kn = knode_of(A, a, err);
 	struct nlr *nl = nl_of(kn, err);
 	if (!nl)
 		return -1;
+	/* Deleting an interface's first IPv4 address would take the others (and the routes through
+	 * them) along, unless secondaries are promoted: switched on where it matters, once. */
+	if (!add && a->addr.family == AF_INET && a->node->kind != NODE_ROOT &&
+	    !strmap_get(&A->promoted, a->node->name)) {
+		if (netns_call(&kn->ns, promote_inside, NULL, err) < 0)
+			return -1;
+		strmap_put(&A->promoted, a->node->name, (void *)1);
+	}
 	int ifindex = add ? kview_ifindex(A->kv, kn, a->iface->name, err) : a->iface->ifindex;
 	if (ifindex <= 0)
 		return ifindex < 0 ? -1 : nst_err_set(err, ENODEV, "no interface %s", a->iface->name);
@@ -723,5 +747,6 @@ int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, str
 	struct applier A = { .p = p, .want = want, .lab = lab, .kv = kv };
 	int rc = apply_actions(&A, opts, err);
 	strmap_free(&A.nat_done);
+	strmap_free(&A.promoted);
 	return rc;
 }
