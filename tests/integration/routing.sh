@@ -7,6 +7,19 @@
 [ -x /usr/lib/frr/zebra ] || skip_feature "needs FRR (apt-get install frr)"
 command -v bird >/dev/null || skip_feature "needs BIRD 2 (apt-get install bird2)"
 
+# A missing daemon is named before anything changes (the sandbox's own mounts hide it).
+touch "$WORK/not-installed"
+mount --bind "$WORK/not-installed" /usr/lib/frr/zebra
+expect_rc 3 "FRR missing: up refuses" n up "$TOPOS/ospf-triangle.yaml"
+contains "... naming the package" "kind frr needs /usr/lib/frr/zebra, which is not installed (Debian: apt-get install frr)" "$WORK/out"
+same "... and nothing was made" "" "$(ip netns list)"
+umount /usr/lib/frr/zebra
+bird_bin=$(command -v bird)
+mount --bind "$WORK/not-installed" "$bird_bin"
+expect_rc 3 "BIRD missing: up refuses" n up "$TOPOS/ebgp-bird.yaml"
+contains "... naming the package" "apt-get install bird2" "$WORK/out"
+umount "$bird_bin"
+
 host_name=$(hostname)
 host_etc=$(ls -la /etc/frr /etc/bird 2>/dev/null | md5sum)
 host_run=$(ls -a /run | md5sum)
