@@ -16,6 +16,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/netconf.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
 
@@ -482,4 +483,26 @@ int nlr_route_del(struct nlr *nl, const struct nlr_route *r, struct nst_err *err
 	if (rc < 0 && nl->last_errno == ESRCH)
 		return 0;
 	return rc < 0 ? fail(nl, rc, err, "delete a route") : 0;
+}
+
+int nlr_forwarding(struct nlr *nl, int *v4, int *v6, struct nst_err *err)
+{
+	struct nl_cache *cache = NULL;
+	reset(nl);
+	int rc = rtnl_netconf_alloc_cache(nl->sk, &cache);
+	if (rc < 0)
+		return fail(nl, rc, err, "read the forwarding settings");
+	struct rtnl_netconf *c4 = rtnl_netconf_get_all(cache, AF_INET);
+	struct rtnl_netconf *c6 = rtnl_netconf_get_all(cache, AF_INET6);
+	*v4 = *v6 = -1;
+	if (c4 && rtnl_netconf_get_forwarding(c4, v4) < 0)
+		*v4 = -1;
+	if (c6 && rtnl_netconf_get_forwarding(c6, v6) < 0)
+		*v6 = -1;
+	if (c4)
+		rtnl_netconf_put(c4);
+	if (c6)
+		rtnl_netconf_put(c6);
+	nl_cache_free(cache);
+	return 0;
 }

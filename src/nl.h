@@ -94,4 +94,9 @@ int nlr_addr_del(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_e
 int nlr_route_add(struct nlr *nl, const struct nlr_route *r, bool replace, struct nst_err *err);
 int nlr_route_del(struct nlr *nl, const struct nlr_route *r, struct nst_err *err);
 
+/* IPv4 and IPv6 forwarding of the whole namespace ("all"), from one netconf dump: the same
+ * values as net.ipv4.ip_forward and net.ipv6.conf.all.forwarding, without /proc/sys (whose
+ * lookups cost time in the number of namespaces). -1 when the kernel did not say. */
+int nlr_forwarding(struct nlr *nl, int *v4, int *v6, struct nst_err *err);
+
 #endif

@@ -104,13 +104,37 @@ struct visit {
 	struct topo_node *want_node;
 };
 
-static void read_sysctls(struct visit *v)
+static bool is_key(const char *key, const char *dotted)
+{
+	/* Keys may be written dotted or slashed. */
+	for (; *key && *dotted; key++, dotted++)
+		if (*key != *dotted && !(*key == '/' && *dotted == '.'))
+			return false;
+	return !*key && !*dotted;
+}
+
+static void read_sysctls(struct visit *v, struct nlr *nl)
 {
 	size_t n;
 	const struct topo_sysctl *keys = topo_node_sysctls(v->want, v->want_node, &n);
+	int fwd[2] = { -2, -2 }; /* -2: not asked yet */
 	for (size_t i = 0; i < n; i++) {
 		char value[256];
 		struct nst_err ignored = { 0 };
+		int which = is_key(keys[i].key, "net.ipv4.ip_forward") ||
+					    is_key(keys[i].key, "net.ipv4.conf.all.forwarding")
+				    ? 0
+			    : is_key(keys[i].key, "net.ipv6.conf.all.forwarding") ? 1
+										   : -1;
+		if (which >= 0 && fwd[0] == -2 && nlr_forwarding(nl, &fwd[0], &fwd[1], &ignored) < 0)
+			fwd[0] = fwd[1] = -1;
+		if (which >= 0 && fwd[which] >= 0) {
+			struct topo_sysctl *s =
+				ARENA_PUSH(&v->have->arena, v->node->sysctls, v->node->n_sysctls, v->node->cap_sysctls);
+			s->key = arena_strdup(&v->have->arena, keys[i].key);
+			s->value = arena_printf(&v->have->arena, "%d", fwd[which]);
+			continue;
+		}
 		struct topo_sysctl *s =
 			ARENA_PUSH(&v->have->arena, v->node->sysctls, v->node->n_sysctls, v->node->cap_sysctls);
 		s->key = arena_strdup(&v->have->arena, keys[i].key);
@@ -143,7 +167,7 @@ static int visit_inside(struct netns *ns, void *arg, struct nst_err *err)
 	v->node = topo_node_add(v->have, v->m.node, (struct srcloc){ 0 });
 	v->node->netns = arena_strdup(&v->have->arena, ns->name);
 	if (v->want_node)
-		read_sysctls(v);
+		read_sysctls(v, ns->nl);
 	return 0;
 }
 
