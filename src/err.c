@@ -127,11 +127,32 @@ void diags_sort(struct diags *d)
 	d->n = w;
 }
 
+/* Messages quote the user's input: a control character in it (an escape sequence, a newline)
+ * is shown as \xNN, so a file cannot forge or hide lines of the report. */
+static void print_escaped(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+enum { DIAGS_SHOWN = 1000 }; /* a broken generator can make a million errors; a person reads few */
+
 void diags_print(FILE *out, const struct diags *d)
 {
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(out, "%s:%u:%u: error: %s\n", d->v[i].loc.file ? d->v[i].loc.file : "-",
-			d->v[i].loc.line, d->v[i].loc.col, d->v[i].msg);
+	for (size_t i = 0; i < d->n && i < DIAGS_SHOWN; i++) {
+		fprintf(out, "%s:%u:%u: error: ", d->v[i].loc.file ? d->v[i].loc.file : "-",
+			d->v[i].loc.line, d->v[i].loc.col);
+		print_escaped(out, d->v[i].msg);
+		fputc('\n', out);
+	}
+	if (d->n > DIAGS_SHOWN)
+		fprintf(out, "%s: ... and %zu more errors\n", d->v[0].loc.file ? d->v[0].loc.file : "-",
+			d->n - DIAGS_SHOWN);
 }
 
 void diags_free(struct diags *d)

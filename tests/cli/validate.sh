@@ -216,6 +216,29 @@ awk 'BEGIN { printf "name: lab\nnodes: {}\nx: {"; for (i = 0; i < 400000; i++) p
 	>"$tmp/keys.yaml"
 bounded "a mapping of 400,000 keys" "$tmp/keys.yaml" ".*keys.yaml:3:[0-9]+: error: the document has more than [0-9]+ nodes"
 
+# Control characters quoted from the file are shown escaped, never sent to the terminal.
+printf 'name: t\nnodes:\n  "h\\x1b[31m1\\nline": {}\n' >"$tmp/esc.yaml"
+"$bin" validate "$tmp/esc.yaml" >"$tmp/esc.out" 2>&1
+if grep -q "$(printf '\033')" "$tmp/esc.out" || ! grep -qF "'h\x1b[31m1\x0aline'" "$tmp/esc.out" ||
+	[ "$(wc -l <"$tmp/esc.out")" -ne 1 ]; then
+	echo "FAIL control characters in a message are not escaped"
+	sed 's/^/     | /' "$tmp/esc.out" | cat -v
+	failures=$((failures + 1))
+else
+	ok "control characters in a message are escaped"
+fi
+
+# A file with thousands of errors: the first thousand and a count of the rest.
+awk 'BEGIN { print "name: t\nnodes:"; for (i = 0; i < 1500; i++) printf "  n%d: {interfaces: {eth0: 10.0.0.%d/33}}\n", i, i % 250 }' >"$tmp/many.yaml"
+"$bin" validate "$tmp/many.yaml" >"$tmp/many.out" 2>&1
+if [ "$(grep -c ': error: ' "$tmp/many.out")" -eq 1000 ] && grep -q '\.\.\. and [0-9]* more errors' "$tmp/many.out"; then
+	ok "thousands of errors: the first 1000 and a count"
+else
+	echo "FAIL thousands of errors are not capped"
+	tail -2 "$tmp/many.out"
+	failures=$((failures + 1))
+fi
+
 if [ "$failures" -ne 0 ]; then
 	echo "$failures check(s) failed"
 	exit 1
