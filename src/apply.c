@@ -610,6 +610,9 @@ static int do_action(struct applier *A, const struct action *a, struct nst_err *
 		return store_hosts_write(A->lab, a->text, err);
 	case ACT_NODE_ENV_ADD:
 		return node_env_add(A, a, err);
+	case ACT_HOSTNAME_SET:
+		return nodens_hostname_set(A->lab, a->node->name,
+					   a->node->hostname ? a->node->hostname : a->node->name, err);
 	case ACT_FILE_SET:
 		return file_set(A, a, err);
 	case ACT_FILE_DEL:

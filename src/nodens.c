@@ -857,3 +857,43 @@ int nodens_enter(const char *lab, const char *node, struct nst_err *err)
 		close(fm);
 	return rc < 0 ? -1 : 1;
 }
+
+/* Runs in the node's UTS namespace and back: a UTS namespace is per thread to enter. */
+static int in_uts(const char *lab, const char *node, const char *set, char *buf, size_t len,
+		  struct nst_err *err)
+{
+	char uts[512];
+	ns_file(uts, sizeof(uts), lab, node, "uts");
+	int home = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
+	int fd = open(uts, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+	if (home < 0 || fd < 0)
+		rc = nst_err_set(err, errno, "open the UTS namespace of node %s", node);
+	else if (setns(fd, CLONE_NEWUTS) < 0)
+		rc = nst_err_set(err, errno, "enter the UTS namespace of node %s", node);
+	else {
+		if (set && sethostname(set, strlen(set)) < 0)
+			rc = nst_err_set(err, errno, "set the hostname of node %s", node);
+		if (!set && gethostname(buf, len) < 0)
+			rc = nst_err_set(err, errno, "read the hostname of node %s", node);
+		if (setns(home, CLONE_NEWUTS) < 0) {
+			perror("nstopo: return to the original UTS namespace");
+			abort();
+		}
+	}
+	if (home >= 0)
+		close(home);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int nodens_hostname_get(const char *lab, const char *node, char *buf, size_t len, struct nst_err *err)
+{
+	return in_uts(lab, node, NULL, buf, len, err);
+}
+
+int nodens_hostname_set(const char *lab, const char *node, const char *name, struct nst_err *err)
+{
+	return in_uts(lab, node, name, NULL, 0, err);
+}

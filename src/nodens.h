@@ -45,6 +45,11 @@ int nodens_remove(const char *lab, const char *node, struct nst_err *err);
 /* Lets the whole lab run directory go, once no node is left. */
 int nodens_remove_lab(const char *lab, struct nst_err *err);
 
+/* A running node's hostname (into buf), and setting it: entered and left in place, through the
+ * node's kept UTS namespace. */
+int nodens_hostname_get(const char *lab, const char *node, char *buf, size_t len, struct nst_err *err);
+int nodens_hostname_set(const char *lab, const char *node, const char *name, struct nst_err *err);
+
 /* Makes the calling (single-threaded) process enter the node's UTS and mount namespaces for
  * good; 0 when the node has none (a lab made before they existed). For exec and daemons. */
 int nodens_enter(const char *lab, const char *node, struct nst_err *err);

@@ -383,6 +383,11 @@ static int dump_node(struct kview *kv, struct knode *kn, struct topo_lab *have, 
 	take_routes(have, node, routes, nr, links, nl);
 	if (node->kind != NODE_ROOT) {
 		node->has_env = nodens_exists(lab, node->name) == 1;
+		char hn[256];
+		struct nst_err ignored = { 0 };
+		if (node->has_env && want_node &&
+		    nodens_hostname_get(lab, node->name, hn, sizeof(hn), &ignored) == 0)
+			node->uts_name = arena_strdup(&have->arena, hn);
 		node->exec_record = store_exec_read(&have->arena, lab, node->name);
 		store_read_node(have, node, lab, want_node);
 	}

@@ -487,6 +487,13 @@ static void set_envs(struct differ *D)
 		const struct topo_node *wn = D->want->nodes[i], *hn = have_of(D, wn);
 		if (hn && wn->kind != NODE_ROOT && !hn->has_env)
 			emit(D, ACT_NODE_ENV_ADD, D->want, wn);
+		const char *name = wn->hostname ? wn->hostname : wn->name;
+		if (hn && hn->has_env && hn->uts_name && strcmp(hn->uts_name, name) != 0) {
+			struct action *a = emit(D, ACT_HOSTNAME_SET, D->want, wn);
+			a->text = hn->uts_name;
+			if (wn->has & NODE_HAS_HOSTNAME)
+				a->loc = wn->loc;
+		}
 	}
 }
 
@@ -758,6 +765,7 @@ char plan_action_op(const struct action *a)
 	case ACT_EXEC_RUN:
 		return a->change ? '~' : '+';
 	case ACT_DAEMONS_RELOAD:
+	case ACT_HOSTNAME_SET:
 		return '~';
 	case ACT_LINK_SET:
 	case ACT_SYSCTL_SET:
@@ -806,6 +814,7 @@ const char *plan_action_object(const struct action *a)
 	case ACT_LAB_DIR_DEL:
 		return "file";
 	case ACT_NODE_ENV_ADD:
+	case ACT_HOSTNAME_SET:
 		return "node";
 	case ACT_DAEMONS_START:
 	case ACT_DAEMONS_RELOAD:
@@ -879,6 +888,10 @@ void plan_action_text(const struct action *a, char *buf, size_t len)
 	case ACT_HOSTS_SET:
 		snprintf(buf, len, "file /etc/hosts of every node (%s/%s/hosts)", NSTOPO_RUN_DIR_TEXT,
 			 a->lab->name);
+		break;
+	case ACT_HOSTNAME_SET:
+		snprintf(buf, len, "node %s: hostname %s -> %s", a->node->name, a->text,
+			 a->node->hostname ? a->node->hostname : a->node->name);
 		break;
 	case ACT_NODE_ENV_ADD:
 		snprintf(buf, len, "node %s: hostname, private /run and /tmp (UTS and mount namespaces)",

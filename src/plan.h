@@ -12,6 +12,7 @@ enum action_kind {
 	ACT_HOSTS_SET,    /* the lab's /etc/hosts, seen by every node */
 	ACT_NODE_ADD,
 	ACT_NODE_ENV_ADD, /* a node without its UTS and mount namespaces (stopped in between) */
+	ACT_HOSTNAME_SET,
 	ACT_LINK_DEL_EARLY, /* a link of the kernel's that holds a name a new link needs */
 	ACT_ADDR_DEL_EARLY, /* an IPv6 address whose prefix length changes */
 	ACT_BRIDGE_ADD,

@@ -173,6 +173,7 @@ struct topo_node {
 	bool foreign;         /* a namespace by that name that is not this lab's */
 	bool has_env;         /* its UTS and mount namespaces are kept */
 	char *exec_record;    /* the exec: lines it last ran to the end, NULL when none */
+	char *uts_name;       /* the hostname it has now, NULL when unknown */
 	char **running;       /* daemons of the lab's running in it (their comm) */
 	size_t n_running, cap_running;
 	char *foreign_owner;  /* its marker, when it has one */

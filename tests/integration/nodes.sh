@@ -64,6 +64,17 @@ expect_rc 0 "a file dropped from the lab file" n up "$lab"
 check "... is no longer laid over the node" n exec a test ! -e /etc/nstopo-test-from
 expect_rc 0 "diff is clean" n diff "$lab"
 
+# Hostnames: changed by hand inside a node, or in the lab file.
+n exec b hostname changed-by-hand
+expect_rc 1 "a hostname changed by hand is drift" n diff "$lab"
+contains "... diff says so" "~ node b: hostname changed-by-hand -> b" "$WORK/out"
+expect_rc 0 "up puts it back" n up "$lab"
+same "... b is b again" b "$(n exec b hostname)"
+sed -i 's/hostname: alpha/hostname: alpha-2/' "$lab"
+expect_rc 0 "a hostname changed in the file" n up "$lab"
+same "... is applied" alpha-2 "$(n exec a hostname)"
+same "... and the host's is still its own" "$host_name" "$(hostname)"
+
 # An exec: line that fails: node, command, status and output.
 cat >"$WORK/bad.yaml" <<'BAD'
 name: badexec
