@@ -8,7 +8,7 @@ for p in socat nft jq; do command -v $p >/dev/null || skip_feature "needs $p"; d
 # peer_seen SERVER PORT CLIENT ADDR: the address SERVER's listener sees a connection come from.
 peer_seen() {
 	local server=$1 port=$2 client=$3 addr=$4
-	in_ns "$server" socat -T3 "TCP-LISTEN:$port,reuseaddr" SYSTEM:'echo $SOCAT_PEERADDR' &
+	in_ns "$server" timeout 5 socat -T3 "TCP-LISTEN:$port,reuseaddr" SYSTEM:'echo $SOCAT_PEERADDR' &
 	local pid=$!
 	wait_until 2000 sh -c "ip netns exec $server ss -Htln 'sport = :$port' | grep -q LISTEN"
 	in_ns "$client" socat -T3 - "TCP:$addr:$port,connect-timeout=3" </dev/null 2>&1
@@ -91,6 +91,41 @@ sed '/nat:/,/masquerade/d' "$lab" >"$WORK/pf2.yaml"
 expect_rc 0 "port-forward: up with no nat at all" n up "$WORK/pf2.yaml"
 same "port-forward: the table is gone" "" "$(in_ns gw nft list tables)"
 expect_rc 0 "port-forward: down" n down --lab port-forward
+
+# --- IPv6: masquerade and a port forward for ip6 ---
+cat >"$WORK/v6.yaml" <<'V6'
+name: nat-v6
+nodes:
+  pc:
+    interfaces: {eth0: "fd00:1::10/64"}
+    routes: ["::/0 via fd00:1::1"]
+  gw:
+    kind: router
+    interfaces: {lan: "fd00:1::1/64", wan: "2001:db8:9::2/64"}
+    nat:
+      - masquerade: {out: wan, from: "fd00:1::/64"}
+      - dnat: {in: wan, proto: tcp, port: 8080, to: "[fd00:1::10]:80"}
+  server:
+    interfaces: {eth0: "2001:db8:9::10/64"}
+links:
+  - [pc:eth0, gw:lan]
+  - [gw:wan, server:eth0]
+V6
+expect_rc 0 "IPv6 NAT lab: up" n up "$WORK/v6.yaml"
+in_ns server timeout 5 socat TCP6-LISTEN:7000,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR' &
+wait_until 2000 sh -c "ip netns exec server ss -Htln 'sport = :7000' | grep -q LISTEN"
+same "IPv6: the server sees the router's WAN address" "[2001:0db8:0009:0000:0000:0000:0000:0002]" \
+	"$(in_ns pc timeout 5 socat -T3 - 'TCP6:[2001:db8:9::10]:7000,connect-timeout=3' </dev/null 2>&1)"
+wait
+in_ns pc timeout 5 socat TCP6-LISTEN:80,reuseaddr SYSTEM:'echo v6 web' &
+wait_until 2000 sh -c "ip netns exec pc ss -Htln 'sport = :80' | grep -q LISTEN"
+same "IPv6: [WAN]:8080 reaches the LAN host's port 80" "v6 web" \
+	"$(in_ns server timeout 5 socat -T3 - 'TCP6:[2001:db8:9::2]:8080,connect-timeout=3' </dev/null 2>&1)"
+wait
+same "IPv6: the rules are ip6 rules" "dnat ip6 in wan tcp dport 8080 to [fd00:1::10]:80,masquerade ip6 out wan from fd00:1::/64" \
+	"$(in_ns gw nft -j list ruleset | jq -r '[.nftables[] | select(.rule) | .rule.comment] | join(",")')"
+expect_rc 0 "IPv6 NAT lab: diff clean" n diff "$WORK/v6.yaml"
+expect_rc 0 "IPv6 NAT lab: down" n down --lab nat-v6
 
 # --- a refusal names the node, the rule and the reason ---
 if command -v strace >/dev/null; then
