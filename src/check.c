@@ -91,6 +91,25 @@ static const struct topo_node *holder_of(const struct topo_lab *lab, uint8_t fam
 	return NULL;
 }
 
+/* A socket address for family/addr/port. */
+static socklen_t sockaddr_of(uint8_t family, const uint8_t addr[16], uint16_t port,
+			     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, addr, 4);
+	return sizeof(*s4);
+}
+
 /* ---- ping ---- */
 
 static uint16_t inet_sum(const void *p, size_t n)
@@ -135,19 +154,8 @@ static int ping_once(uint8_t family, const uint8_t addr[16], uint16_t id, uint16
 		uint16_t sum = inet_sum(pkt, sizeof(pkt));
 		memcpy(pkt + 2, &sum, 2); /* the kernel fills the ICMPv6 checksum itself */
 	}
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	if (v6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, addr, 16);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, addr, 4);
-		sl = sizeof(*s4);
-	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_of(family, addr, 0, &ss);
 	snprintf(why, len, "no reply within %d ms", timeout_ms);
 	if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&ss, sl) < 0) {
 		snprintf(why, len, "cannot send: %s", strerror(errno));
@@ -202,21 +210,8 @@ static int tcp_connect(uint8_t family, const uint8_t addr[16], uint16_t port, in
 		snprintf(why, len, "open a socket: %s", strerror(errno));
 		return -1;
 	}
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, addr, 16);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, addr, 4);
-		sl = sizeof(*s4);
-	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_of(family, addr, port, &ss);
 	int ok = 0;
 	if (connect(fd, (struct sockaddr *)&ss, sl) == 0) {
 		ok = 1;
@@ -249,21 +244,8 @@ static int listen_own(uint8_t family, const uint8_t addr[16], uint16_t port)
 		return -1;
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, addr, 16);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, addr, 4);
-		sl = sizeof(*s4);
-	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_of(family, addr, port, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 16) < 0) {
 		close(fd);
 		return -1;

@@ -265,8 +265,7 @@ void netns_list_free(char **names, size_t n)
 	free(names);
 }
 
-/* Lays each entry of /etc/netns/NAME over the same name in /etc, as `ip netns exec` does. */
-static void bind_etc(const char *name)
+void netns_bind_etc(const char *name)
 {
 	char dir[512];
 	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
@@ -306,6 +305,6 @@ int netns_become(struct netns *ns, struct nst_err *err)
 	if (mount(ns->name, "/sys", "sysfs", 0, NULL) < 0)
 		return nst_err_set(err, errno, "mount /sys for namespace %s", ns->name);
 	if (ns->name)
-		bind_etc(ns->name);
+		netns_bind_etc(ns->name);
 	return 0;
 }

@@ -60,6 +60,9 @@ void netns_list_free(char **names, size_t n);
 /* Makes the calling process enter ns for good, with its own mount namespace in which /sys shows
  * ns's interfaces and /etc/netns/NAME overlays /etc (as `ip netns exec`). For exec only. */
 int netns_become(struct netns *ns, struct nst_err *err);
+/* Lays each entry of /etc/netns/NAME over the same name in /etc, as `ip netns exec` does (in
+ * the caller's own mount namespace). */
+void netns_bind_etc(const char *name);
 /* Makes the calling process enter ns for good, nothing else (the node's own mount namespace
  * follows). */
 int netns_become_net(struct netns *ns, struct nst_err *err);

@@ -232,26 +232,6 @@ struct create_ctx {
 	bool has_user[2];
 };
 
-/* Lays each entry of /etc/netns/NAME over /etc, as `ip netns exec` does. */
-static void bind_etc_netns(const char *name)
-{
-	char dir[512];
-	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-			continue;
-		char from[1024], to[1024];
-		snprintf(from, sizeof(from), "%s/%s", dir, e->d_name);
-		snprintf(to, sizeof(to), "/etc/%s", e->d_name);
-		mount(from, to, "none", MS_BIND, NULL);
-	}
-	closedir(d);
-}
-
 static int create_child(void *arg, struct child_report *r)
 {
 	struct create_ctx *c = arg;
@@ -306,7 +286,7 @@ static int create_child(void *arg, struct child_report *r)
 	if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
 		return child_fail(r, errno, "mount a private /tmp");
 	if (s->net->name)
-		bind_etc_netns(s->net->name);
+		netns_bind_etc(s->net->name);
 	if (c->hosts_fd >= 0 &&
 	    move_mount(c->hosts_fd, "", AT_FDCWD, "/etc/hosts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return child_fail(r, errno, "lay the lab's hosts file over /etc/hosts");
