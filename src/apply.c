@@ -96,7 +96,7 @@ static int node_env_add_in(struct applier *A, const struct topo_node *node, cons
 	char hosts[512];
 	store_hosts_path(hosts, sizeof(hosts), A->lab);
 	/* What a namespace deleted by hand left behind is not worth keeping. */
-	if (nodens_remove(A->lab, node->name, err) < 0)
+	if (nodens_remove(A->lab, node->name, err) < 0 || store_remove_node(A->lab, node->name, err) < 0)
 		return -1;
 	struct nodens_spec s = { .lab = A->lab, .node = node->name, .hostname = node->hostname,
 				 .net = ns, .hosts_file = hosts };
@@ -144,7 +144,7 @@ static int node_del(struct applier *A, const struct action *a, struct nst_err *e
 		/* Our own sockets would keep the namespace alive. */
 		netns_close_sockets(&kn->ns);
 	}
-	if (nodens_remove(A->lab, a->node->name, err) < 0)
+	if (nodens_remove(A->lab, a->node->name, err) < 0 || store_remove_node(A->lab, a->node->name, err) < 0)
 		return -1;
 	return netns_remove(a->node->netns, err);
 }
@@ -390,7 +390,7 @@ static int uplink_set(struct applier *A, const struct action *a, struct nst_err 
 	if (!nf)
 		return -1;
 	char table[64], saved[32], userdata[96];
-	snprintf(table, sizeof(table), "%s", topo_uplink_table(&A->want->arena, A->lab));
+	topo_uplink_table(table, sizeof(table), A->lab);
 	const struct topo_node *host = topo_node_find(A->want, TOPO_HOST_NODE);
 	const char **from = xcalloc(host ? host->n_ifaces + 1 : 1, sizeof(*from));
 	size_t n_from = 0;
@@ -427,9 +427,7 @@ static int uplink_del(struct applier *A, const struct action *a, struct nst_err 
 	if (!nf)
 		return -1;
 	char table[64], saved[32], other[32];
-	struct arena ar = { 0 };
-	snprintf(table, sizeof(table), "%s", topo_uplink_table(&ar, A->lab));
-	arena_free(&ar);
+	topo_uplink_table(table, sizeof(table), A->lab);
 	const char *before = saved_forwarding(h->userdata, saved, sizeof(saved));
 	int rc = 0;
 	/* Put forwarding back before the table that remembers it goes; only the last lab does. */
@@ -504,7 +502,8 @@ static int run_to_end(struct applier *A, const struct topo_node *node, struct kn
 static int daemons_start(struct applier *A, const struct action *a, struct nst_err *err)
 {
 	struct knode *kn = knode_of(A, a, err);
-	if (!kn || stop_role(A, a->node->name, "daemon", err) < 0)
+	/* Observe counted the node's running daemons (a->change): a new node has none to end. */
+	if (!kn || (a->change && stop_role(A, a->node->name, "daemon", err) < 0))
 		return -1;
 	const char *d[64];
 	size_t n = topo_node_daemons(a->node, d, 64);
@@ -547,7 +546,7 @@ static int exec_run(struct applier *A, const struct action *a, struct nst_err *e
 			continue;
 		}
 		char log[1024];
-		nodens_lab_dir(log, sizeof(log), A->lab);
+		store_lab_dir(log, sizeof(log), A->lab);
 		size_t l = strlen(log);
 		snprintf(log + l, sizeof(log) - l, "/log");
 		mkdir(log, 0755);
@@ -565,7 +564,7 @@ static int exec_run(struct applier *A, const struct action *a, struct nst_err *e
 
 static int lab_dir_del(struct applier *A, const struct action *a, struct nst_err *err)
 {
-	return nodens_remove_lab(A->lab, err);
+	return nodens_remove_lab(A->lab, err) < 0 ? -1 : store_remove_lab(A->lab, err);
 }
 
 /* ---- the loop ---- */

@@ -447,7 +447,7 @@ static void run_job(void *arg)
 			 c->within_ms ? " within the deadline" : "", why);
 }
 
-static void check_title(const struct topo_lab *lab, const struct topo_check *c, char *buf, size_t len)
+static void check_title(const struct topo_check *c, char *buf, size_t len)
 {
 	if (c->name) {
 		snprintf(buf, len, "%s", c->name);
@@ -478,7 +478,6 @@ static void check_title(const struct topo_lab *lab, const struct topo_check *c, 
 		break;
 	}
 	}
-	(void)lab;
 }
 
 /* ---- the pool ---- */
@@ -554,7 +553,7 @@ int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_e
 		j->from.fd = -1;
 		j->id = (uint16_t)((getpid() * 31 + (int)i * 7919) & 0xffff);
 		memset(j->r, 0, sizeof(*j->r));
-		check_title(lab, j->c, j->r->title, sizeof(j->r->title));
+		check_title(j->c, j->r->title, sizeof(j->r->title));
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct job *j = &jobs[i];

@@ -599,16 +599,25 @@ static void dump_free(struct dump *d)
 	*d = (struct dump){ .name = name };
 }
 
-static int on_table(const struct nlmsghdr *nlh, void *data)
+/* A table message as libnftnl's object; NULL when it cannot be read. */
+static struct nftnl_table *table_parse(const struct nlmsghdr *nlh)
 {
-	struct dump *d = data;
 	struct nftnl_table *t = nftnl_table_alloc();
 	if (!t)
 		abort();
 	if (nftnl_table_nlmsg_parse(nlh, t) < 0) {
 		nftnl_table_free(t);
-		return -1;
+		return NULL;
 	}
+	return t;
+}
+
+static int on_table(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump *d = data;
+	struct nftnl_table *t = table_parse(nlh);
+	if (!t)
+		return -1;
 	if (d->table)
 		nftnl_table_free(d->table);
 	d->table = t;
@@ -1225,13 +1234,9 @@ struct table_list {
 static int on_table_listed(const struct nlmsghdr *nlh, void *data)
 {
 	struct table_list *tl = data;
-	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_table *t = table_parse(nlh);
 	if (!t)
-		abort();
-	if (nftnl_table_nlmsg_parse(nlh, t) < 0) {
-		nftnl_table_free(t);
 		return -1;
-	}
 	const char *name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
 	if (name && strncmp(name, tl->prefix, strlen(tl->prefix)) == 0) {
 		uint32_t len = 0;

@@ -29,11 +29,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-void nodens_lab_dir(char *buf, size_t len, const char *lab)
-{
-	snprintf(buf, len, "%s/%s", NSTOPO_RUN_DIR, lab);
-}
-
 static void ns_file(char *buf, size_t len, const char *lab, const char *node, const char *kind)
 {
 	snprintf(buf, len, "%s/%s/ns/%s.%s", NSTOPO_RUN_DIR, lab, node, kind);
@@ -61,7 +56,6 @@ static int child_fail(struct child_report *r, int code, const char *fmt, ...)
 }
 
 typedef int (*child_fn)(void *arg, struct child_report *r);
-static int last_report_cpu = -1;
 typedef int (*parent_fn)(pid_t child, void *arg, struct nst_err *err);
 
 /* Runs fn in a child; once it has succeeded, while it is still alive (its namespaces with it),
@@ -104,7 +98,6 @@ static int in_child(child_fn fn, void *arg, parent_fn then, void *then_arg, stru
 	if (got != (ssize_t)sizeof(r))
 		r = (struct child_report){ .code = EPIPE, .msg = "a helper process ended early" };
 	int rc = 0;
-	last_report_cpu = r.cpu;
 	if (r.code)
 		rc = nst_err_set(err, r.code, "%s", r.msg);
 	else if (then)
@@ -761,31 +754,6 @@ int nodens_unmount(const char *lab, const char *node, const char *target, struct
 
 /* ---- letting go ---- */
 
-static int remove_tree_at(int dfd, const char *name)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		DIR *d = fdopendir(fd);
-		struct dirent *e;
-		while (d && (e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				remove_tree_at(fd, e->d_name);
-		if (d)
-			closedir(d);
-		else
-			close(fd);
-		return unlinkat(dfd, name, AT_REMOVEDIR);
-	}
-	return unlinkat(dfd, name, 0);
-}
-
-static int remove_tree(const char *path)
-{
-	if (remove_tree_at(AT_FDCWD, path) < 0 && errno != ENOENT)
-		return -1;
-	return 0;
-}
-
 int nodens_remove(const char *lab, const char *node, struct nst_err *err)
 {
 	static const char *const kinds[] = { "mnt", "uts" };
@@ -797,22 +765,15 @@ int nodens_remove(const char *lab, const char *node, struct nst_err *err)
 		if (unlink(path) < 0 && errno != ENOENT)
 			return nst_err_set(err, errno, "remove %s", path);
 	}
-	char files[512];
-	snprintf(files, sizeof(files), "%s/%s/files/%s", NSTOPO_RUN_DIR, lab, node);
-	if (remove_tree(files) < 0)
-		return nst_err_set(err, errno, "remove %s", files);
 	return 0;
 }
 
 int nodens_remove_lab(const char *lab, struct nst_err *err)
 {
-	char dir[512], ns[600];
-	nodens_lab_dir(dir, sizeof(dir), lab);
-	snprintf(ns, sizeof(ns), "%s/ns", dir);
+	char ns[512];
+	snprintf(ns, sizeof(ns), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
 	if (umount2(ns, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return nst_err_set(err, errno, "unmount %s", ns);
-	if (remove_tree(dir) < 0)
-		return nst_err_set(err, errno, "remove %s", dir);
 	return 0;
 }
 

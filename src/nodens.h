@@ -22,9 +22,6 @@ struct nodens_spec {
 	const char *hosts_file;    /* laid over /etc/hosts; NULL for none */
 };
 
-/* /run/nstopo/LAB, the lab's run directory: ns/ (namespace files), files/ (the store), log/. */
-void nodens_lab_dir(char *buf, size_t len, const char *lab);
-
 /* Makes the node's UTS and mount namespaces and keeps them. Fails with EEXIST when kept ones
  * exist already. */
 int nodens_create(const struct nodens_spec *s, struct nst_err *err);
@@ -40,9 +37,9 @@ int nodens_mount(const char *lab, const char *node, const struct nodens_mount *m
 		 struct nst_err *err);
 /* Takes a file laid over target away again inside a running node. */
 int nodens_unmount(const char *lab, const char *node, const char *target, struct nst_err *err);
-/* Lets the node's namespaces go (and its store). */
+/* Lets the node's kept namespaces go. */
 int nodens_remove(const char *lab, const char *node, struct nst_err *err);
-/* Lets the whole lab run directory go, once no node is left. */
+/* Lets the lab's namespace directory (/run/nstopo/LAB/ns) go, once no node is left. */
 int nodens_remove_lab(const char *lab, struct nst_err *err);
 
 /* A running node's hostname (into buf), and setting it: entered and left in place, through the

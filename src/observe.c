@@ -342,8 +342,9 @@ static int take_uplink(struct knode *kn, struct topo_lab *have, const struct top
 			from[n_from++] = host->ifaces[i].name;
 	struct nftw *nf = netns_nft(&kn->ns, err);
 	struct nftw_found f = { 0 };
+	char table[64];
 	int rc = -1;
-	if (!nf || nftw_uplink_get(nf, topo_uplink_table(&have->arena, have->name),
+	if (!nf || nftw_uplink_get(nf, topo_uplink_table(table, sizeof(table), have->name),
 				   u ? u->host_interface : "-", from, n_from, u && u->masquerade, &f,
 				   err) < 0)
 		goto out;
@@ -587,7 +588,7 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	pair_links(h);
 	char dir[512];
 	struct stat st;
-	nodens_lab_dir(dir, sizeof(dir), lab_name);
+	store_lab_dir(dir, sizeof(dir), lab_name);
 	h->has_run_dir = stat(dir, &st) == 0;
 	h->hosts = store_hosts_read(&h->arena, lab_name);
 	take_daemons(h, want);

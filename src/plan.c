@@ -4,8 +4,6 @@
 #include "store.h"
 #include "sysctl.h"
 
-#define NSTOPO_RUN_DIR_TEXT "/run/nstopo"
-
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,11 +504,9 @@ static const struct topo_file *file_find(const struct topo_node *n, const char *
 }
 
 /* Whether a node's file changed (or is new), so its programs must see it again. */
-static bool files_changed(const struct topo_node *wn, const struct topo_node *hn, const char *only)
+static bool files_changed(const struct topo_node *wn, const struct topo_node *hn)
 {
 	for (size_t i = 0; i < wn->n_files; i++) {
-		if (only && strcmp(wn->files[i].path, only) != 0)
-			continue;
 		const struct topo_file *h = file_find(hn, wn->files[i].path);
 		if (!h || h->digest != wn->files[i].digest)
 			return true;
@@ -553,12 +549,12 @@ static void set_programs(struct differ *D)
 		const struct topo_node *wn = D->want->nodes[i], *hn = have_of(D, wn);
 		const char *daemons[64];
 		size_t n = topo_node_daemons(wn, daemons, 64);
+		bool conf = files_changed(wn, hn);
 		if (n) {
 			const char *missing = NULL;
 			for (size_t d = 0; d < n && !missing; d++)
 				if (!is_running(hn, daemons[d]))
 					missing = daemons[d];
-			bool conf = files_changed(wn, hn, NULL);
 			struct action *a = NULL;
 			if (missing || (conf && wn->kind == NODE_FRR))
 				a = emit(D, ACT_DAEMONS_START, D->want, wn);
@@ -574,7 +570,7 @@ static void set_programs(struct differ *D)
 			continue;
 		const char *text = store_exec_text(&D->p->arena, wn);
 		bool same = hn && hn->exec_record && strcmp(hn->exec_record, text) == 0;
-		if (!same || files_changed(wn, hn, NULL)) {
+		if (!same || conf) {
 			struct action *a = emit(D, ACT_EXEC_RUN, D->want, wn);
 			a->text = text;
 			a->change = hn && hn->exec_record;
@@ -886,8 +882,8 @@ void plan_action_text(const struct action *a, char *buf, size_t len)
 			 a->lab->uplink->forwarding ? ", host forwarding on" : "");
 		break;
 	case ACT_HOSTS_SET:
-		snprintf(buf, len, "file /etc/hosts of every node (%s/%s/hosts)", NSTOPO_RUN_DIR_TEXT,
-			 a->lab->name);
+		store_hosts_path(x, sizeof(x), a->lab->name);
+		snprintf(buf, len, "file /etc/hosts of every node (%s)", x);
 		break;
 	case ACT_HOSTNAME_SET:
 		snprintf(buf, len, "node %s: hostname %s -> %s", a->node->name, a->text,
@@ -903,7 +899,8 @@ void plan_action_text(const struct action *a, char *buf, size_t len)
 			 a->kind == ACT_FILE_SET && a->change ? " differs from the lab file" : "");
 		break;
 	case ACT_LAB_DIR_DEL:
-		snprintf(buf, len, "file %s/%s (the lab's run directory)", NSTOPO_RUN_DIR_TEXT, a->lab->name);
+		store_lab_dir(x, sizeof(x), a->lab->name);
+		snprintf(buf, len, "file %s (the lab's run directory)", x);
 		break;
 	case ACT_DAEMONS_START:
 	case ACT_DAEMONS_RELOAD: {

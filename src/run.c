@@ -30,38 +30,57 @@ static int pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* The pids in /proc whose network namespace inode is in the sorted set. */
-static size_t find_pids(const ino_t *sorted, size_t n, pid_t **out)
+/* Calls fn for every process but this one, in one pass over /proc. */
+static void for_each_pid(void (*fn)(pid_t pid, void *arg), void *arg)
 {
-	size_t count = 0, cap = 0;
-	*out = NULL;
 	DIR *d = opendir("/proc");
 	if (!d)
-		return 0;
+		return;
 	pid_t self = getpid();
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		char *end, path[64], link[64];
+		char *end;
 		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == self)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
-		ssize_t l = readlink(path, link, sizeof(link) - 1);
-		if (l <= 0)
-			continue;
-		link[l] = '\0';
-		unsigned long long ino;
-		if (sscanf(link, "net:[%llu]", &ino) != 1)
-			continue;
-		ino_t key = (ino_t)ino;
-		if (!bsearch(&key, sorted, n, sizeof(*sorted), cmp_ino))
-			continue;
-		if (count == cap)
-			*out = xrealloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(**out));
-		(*out)[count++] = (pid_t)pid;
+		if (!*end && pid > 0 && pid != self)
+			fn((pid_t)pid, arg);
 	}
 	closedir(d);
-	return count;
+}
+
+struct netns_pids {
+	const ino_t *sorted;
+	size_t n;
+	pid_t *out;
+	size_t count, cap;
+};
+
+static void take_if_in_netns(pid_t pid, void *arg)
+{
+	struct netns_pids *q = arg;
+	char path[64], link[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	ssize_t l = readlink(path, link, sizeof(link) - 1);
+	if (l <= 0)
+		return;
+	link[l] = '\0';
+	unsigned long long ino;
+	if (sscanf(link, "net:[%llu]", &ino) != 1)
+		return;
+	ino_t key = (ino_t)ino;
+	if (!bsearch(&key, q->sorted, q->n, sizeof(*q->sorted), cmp_ino))
+		return;
+	if (q->count == q->cap)
+		q->out = xrealloc(q->out, (q->cap = q->cap ? q->cap * 2 : 16) * sizeof(*q->out));
+	q->out[q->count++] = pid;
+}
+
+/* The pids in /proc whose network namespace inode is in the sorted set. */
+static size_t find_pids(const ino_t *sorted, size_t n, pid_t **out)
+{
+	struct netns_pids q = { .sorted = sorted, .n = n };
+	for_each_pid(take_if_in_netns, &q);
+	*out = q.out;
+	return q.count;
 }
 
 static long now_ms(void)
@@ -155,52 +174,53 @@ static const char *env_value(const char *env, size_t len, const char *key)
 	return NULL;
 }
 
+struct tagged {
+	const char *lab;
+	struct run_proc *out;
+	size_t count, cap;
+};
+
+static void take_if_tagged(pid_t pid, void *arg)
+{
+	struct tagged *q = arg;
+	static char env[65536];
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, env, sizeof(env) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	env[n] = '\0';
+	const char *l = env_value(env, (size_t)n, "NSTOPO_LAB");
+	if (!l || strcmp(l, q->lab) != 0)
+		return;
+	const char *node = env_value(env, (size_t)n, "NSTOPO_NODE");
+	const char *role = env_value(env, (size_t)n, "NSTOPO_ROLE");
+	if (q->count == q->cap)
+		q->out = xrealloc(q->out, (q->cap = q->cap ? q->cap * 2 : 16) * sizeof(*q->out));
+	struct run_proc *p = &q->out[q->count++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	snprintf(p->node, sizeof(p->node), "%s", node ? node : "");
+	snprintf(p->role, sizeof(p->role), "%s", role ? role : "");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		ssize_t c = read(fd, p->comm, sizeof(p->comm) - 1);
+		close(fd);
+		if (c > 0 && p->comm[c - 1] == '\n')
+			p->comm[c - 1] = '\0';
+	}
+}
+
 size_t run_find_tagged(const char *lab, struct run_proc **out)
 {
-	size_t count = 0, cap = 0;
-	*out = NULL;
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	pid_t self = getpid();
-	struct dirent *e;
-	static char env[65536];
-	while ((e = readdir(d))) {
-		char *end, path[64];
-		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == self)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ssize_t n = read(fd, env, sizeof(env) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		env[n] = '\0';
-		const char *l = env_value(env, (size_t)n, "NSTOPO_LAB");
-		if (!l || strcmp(l, lab) != 0)
-			continue;
-		const char *node = env_value(env, (size_t)n, "NSTOPO_NODE");
-		const char *role = env_value(env, (size_t)n, "NSTOPO_ROLE");
-		if (count == cap)
-			*out = xrealloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(**out));
-		struct run_proc *p = &(*out)[count++];
-		memset(p, 0, sizeof(*p));
-		p->pid = (pid_t)pid;
-		snprintf(p->node, sizeof(p->node), "%s", node ? node : "");
-		snprintf(p->role, sizeof(p->role), "%s", role ? role : "");
-		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			ssize_t c = read(fd, p->comm, sizeof(p->comm) - 1);
-			close(fd);
-			if (c > 0 && p->comm[c - 1] == '\n')
-				p->comm[c - 1] = '\0';
-		}
-	}
-	closedir(d);
-	return count;
+	struct tagged q = { .lab = lab };
+	for_each_pid(take_if_tagged, &q);
+	*out = q.out;
+	return q.count;
 }
 
 /* ---- starting programs in a node ---- */

@@ -51,6 +51,11 @@ void store_hosts_path(char *buf, size_t len, const char *lab)
 	snprintf(buf, len, "%s/%s/hosts", NSTOPO_RUN_DIR, lab);
 }
 
+void store_lab_dir(char *buf, size_t len, const char *lab)
+{
+	snprintf(buf, len, "%s/%s", NSTOPO_RUN_DIR, lab);
+}
+
 static int mkdir_parents(const char *path)
 {
 	char buf[4096];
@@ -78,7 +83,6 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-enum { FNV_SEED = 0 };
 static const uint64_t fnv_basis = 14695981039346656037ull;
 
 static bool digest_file(const char *path, uint64_t *h)
@@ -377,6 +381,27 @@ int store_write(const char *lab, const char *node, const struct topo_file *f, st
 	if (rc < 0)
 		return nst_err_set(err, errno, "write %s", path);
 	return is_new ? 1 : 0;
+}
+
+int store_remove_node(const char *lab, const char *node, struct nst_err *err)
+{
+	char files[512], record[512];
+	snprintf(files, sizeof(files), "%s/%s/files/%s", NSTOPO_RUN_DIR, lab, node);
+	snprintf(record, sizeof(record), "%s/%s/exec/%s", NSTOPO_RUN_DIR, lab, node);
+	if (remove_any(files) < 0)
+		return nst_err_set(err, errno, "remove %s", files);
+	if (remove_any(record) < 0)
+		return nst_err_set(err, errno, "remove %s", record);
+	return 0;
+}
+
+int store_remove_lab(const char *lab, struct nst_err *err)
+{
+	char dir[512];
+	store_lab_dir(dir, sizeof(dir), lab);
+	if (remove_any(dir) < 0)
+		return nst_err_set(err, errno, "remove %s", dir);
+	return 0;
 }
 
 int store_remove(const char *lab, const char *node, const char *target, struct nst_err *err)

@@ -10,6 +10,12 @@
 #include "err.h"
 #include "topo.h"
 
+/* /run/nstopo/LAB, the lab's run directory: ns/ (nodens), files/, hosts, exec/, log/. */
+void store_lab_dir(char *buf, size_t len, const char *lab);
+/* Removes a node's files (files/NODE and its exec: record), or the whole lab directory. */
+int store_remove_node(const char *lab, const char *node, struct nst_err *err);
+int store_remove_lab(const char *lab, struct nst_err *err);
+
 /* The store entry of a node's file: /run/nstopo/LAB/files/NODE/<target, '/' as %2F>. */
 void store_path(char *buf, size_t len, const char *lab, const char *node, const char *target);
 /* /run/nstopo/LAB/hosts, laid over every node's /etc/hosts. */

@@ -34,7 +34,7 @@ static int net_dir_fd(void)
 }
 
 /* Opens a key, relative to the namespace's /proc/sys/net when it is under it. */
-static int open_key(const char *key, const char *path, int flags)
+static int open_key(const char *path, int flags)
 {
 	const char *rel = path + strlen("/proc/sys/");
 	if (strncmp(rel, "net/", 4) == 0) {
@@ -42,7 +42,6 @@ static int open_key(const char *key, const char *path, int flags)
 		if (dir >= 0)
 			return openat(dir, rel + 4, flags);
 	}
-	(void)key;
 	return open(path, flags);
 }
 
@@ -77,7 +76,7 @@ int sysctl_read(const char *key, char *buf, size_t len, struct nst_err *err)
 {
 	char path[512], raw[512];
 	path_of(key, path, sizeof(path));
-	int fd = open_key(key, path, O_RDONLY | O_CLOEXEC);
+	int fd = open_key(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return nst_err_set(err, errno, "read sysctl %s", key);
 	ssize_t n = read(fd, raw, sizeof(raw) - 1);
@@ -94,7 +93,7 @@ int sysctl_write(const char *key, const char *value, struct nst_err *err)
 {
 	char path[512];
 	path_of(key, path, sizeof(path));
-	int fd = open_key(key, path, O_WRONLY | O_CLOEXEC);
+	int fd = open_key(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return nst_err_set(err, errno, "set sysctl %s", key);
 	size_t len = strlen(value);

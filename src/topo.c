@@ -299,13 +299,13 @@ const char *topo_nat_text(struct arena *ar, const struct topo_nat *r)
 	return arena_strdup(ar, buf);
 }
 
-const char *topo_uplink_table(struct arena *ar, const char *lab)
+const char *topo_uplink_table(char *buf, size_t len, const char *lab)
 {
-	char *t = arena_printf(ar, "nstopo_%s", lab);
-	for (char *c = t; *c; c++)
+	snprintf(buf, len, "nstopo_%s", lab);
+	for (char *c = buf; *c; c++)
 		if (*c == '-')
 			*c = '_';
-	return t;
+	return buf;
 }
 
 static void add_inline_file(struct topo_lab *lab, struct topo_node *node, const char *path,

@@ -217,7 +217,7 @@ struct topo_uplink {
 
 #define TOPO_NAT_TABLE "nstopo" /* each node's NAT table (family inet) */
 /* The lab's uplink table in the root namespace: "nstopo_" + lab name, '-' as '_'. */
-const char *topo_uplink_table(struct arena *ar, const char *lab);
+const char *topo_uplink_table(char *buf, size_t len, const char *lab);
 
 struct topo_lab {
 	struct arena arena; /* owns every string and array below */
