@@ -1,7 +1,9 @@
 /* floor.c - the kernel's own cost of an N-router chain, with nothing else around it: per node a
  * named network namespace (bind mount, as `ip netns add`), forwarding on, lo up; per link a
  * veth pair made in place; addresses, link up and two routes per router. What nstopo adds on
- * top of this is its own cost. Build: cc -O2 floor.c $(pkg-config --cflags --libs
+ * top of this is its own cost. Forwarding is written through a private procfs instance, renewed
+ * every 64 namespaces, as nstopo does (see src/sysctl.c: through /proc the cost of the lookup
+ * grows with the number of namespaces). Build: cc -O2 floor.c $(pkg-config --cflags --libs
  * libnl-route-3.0) -o floor. Run as root, in a throwaway namespace: floor N (up then down). */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -81,6 +83,24 @@ static void route_add(struct nl_sock *sk, unsigned dst, int plen, unsigned via)
 	rtnl_route_put(r);
 }
 
+/* A detached procfs instance, replaced every 64 namespaces, or /proc when that is refused. */
+static int proc_for_sysctl(int i)
+{
+	static int mnt = -1;
+	if (mnt >= 0 && i % 64 == 0) {
+		close(mnt);
+		mnt = -1;
+	}
+	if (mnt < 0) {
+		int fs = fsopen("proc", FSOPEN_CLOEXEC);
+		if (fs >= 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+			mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+		if (fs >= 0)
+			close(fs);
+	}
+	return mnt;
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 100;
@@ -97,7 +117,9 @@ int main(int argc, char **argv)
 		fd[i] = open("/proc/thread-self/ns/net", O_RDONLY);
 		if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
 			die("bind");
-		int s = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY);
+		int proc = proc_for_sysctl(i);
+		int s = proc >= 0 ? openat(proc, "sys/net/ipv4/ip_forward", O_WRONLY)
+				  : open("/proc/sys/net/ipv4/ip_forward", O_WRONLY);
 		if (s < 0 || write(s, "1", 1) != 1)
 			die("ip_forward");
 		close(s);
