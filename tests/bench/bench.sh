@@ -1,8 +1,9 @@
 #!/bin/bash
 # bench.sh [--quick] [--big] [--shapes "chain star grid"] [--sizes "10 100 1000"] [--out FILE]
-# How fast labs come up, reconcile and go down: nstopo against the same lab built by a script of
-# single `ip` commands, by `ip -batch`, and by `ip -batch` with veth ends made in place; and the
-# kernel's own floor (floor.c). Prints a table and writes it to a file. Runs inside a throwaway
+# How fast labs come up, reconcile and go down: nstopo against the same lab built by the shell
+# scripts gen.sh writes (one `ip` per command; `ip -batch` with veth ends moved; `ip -batch` with
+# veth ends made in place and one `ip -n` per command; the same with one `ip -batch` per node),
+# and the kernel's own floor (floor.c). Prints a table and writes it to a file. Runs inside a throwaway
 # sandbox (its own mount, network and pid namespaces), so an interrupt leaves nothing behind.
 # A benchmark, not a test: it asserts nothing, it reports.
 set -u
@@ -51,21 +52,37 @@ timed() {
 	s=$(date +%s%N)
 	if "$@" >/dev/null 2>"$work/err"; then ms "$s"; else echo fail; sed 's/^/    /' "$work/err" | head -3 >&2; fi
 }
+# quiet: waits (up to a minute) until the CPUs have been idle for a second, so that each
+# measurement starts after the kernel has finished freeing the namespaces of the previous one.
+quiet() {
+	local a b i k tot
+	for i in $(seq 60); do
+		read -ra a </proc/stat
+		sleep 1
+		read -ra b </proc/stat
+		tot=0
+		for k in 1 2 3 4 5 6 7 8; do tot=$((tot + b[k] - a[k])); done
+		[ "$tot" -gt 0 ] && [ $(((b[4] - a[4]) * 100 / tot)) -ge 95 ] && return 0
+	done
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.1fx", b / a; else printf "-" }'; }
 
 cc -O2 "$here/floor.c" $(pkg-config --cflags --libs libnl-route-3.0) -o "$work/floor" 2>/dev/null
 {
 	echo "nstopo benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
-	echo "times in ms; ratio = the script's time / nstopo's"
-	printf '\n%-6s %5s | %7s %6s %7s %6s %8s | %8s %8s %8s | %7s %7s %7s | %6s\n' shape N up diff change down "peak-MiB" \
-		"ip:up" "batch:up" "inplace" "ip" "batch" "inplace" floor
+	echo "times in ms; ms/node = nstopo's up / N; left = what down left behind; scripts: time to build"
+	echo "the lab, and the ratio of that time to nstopo's up; floor = floor.c's up, and nstopo's up / it"
+	printf '\n%-6s %5s | %6s %7s %6s %7s %6s %4s %8s | %7s %7s %7s %7s | %6s %6s %6s %6s | %6s %5s\n' shape N up ms/node \
+		diff change down left "peak-MiB" ip batch inplace pernode ip batch inplac pernod floor /flr
 } | tee "$out"
 
+teardown=()
 for shape in $shapes; do
 	for n in $sizes; do
 		[ "$shape" = star ] && [ "$n" -gt 1000 ] && continue # a bridge has at most 1023 ports
 		"$here/gen.sh" "$shape" "$n" yaml >"$work/lab.yaml"
+		quiet
 		s=$(date +%s%N)
 		# GNU time (Debian package "time") reports the peak memory; without it, no memory column.
 		if [ -x /usr/bin/time ]; then
@@ -74,26 +91,49 @@ for shape in $shapes; do
 			"$NSTOPO" up "$work/lab.yaml" >/dev/null 2>"$work/err" && up=$(ms "$s") || up=fail
 		fi
 		peak=$(awk '{printf "%.1f", $1/1024}' "$work/mem" 2>/dev/null)
+		quiet
 		diff=$(timed "$NSTOPO" diff "$work/lab.yaml")
 		# One link changed: the first link's mtu.
 		awk 'done == 0 && /^  - \[/ {sub(/^  - /, "  - endpoints: "); print; print "    mtu: 1400"; done = 1; next} {print}' \
 			"$work/lab.yaml" >"$work/lab2.yaml"
+		quiet
 		change=$(timed "$NSTOPO" up "$work/lab2.yaml")
+		quiet
 		down=$(timed "$NSTOPO" down "$work/lab2.yaml")
-		row_ip=() row_t=()
-		for f in ip batch inplace; do
-			if [ "$f" = ip ] && [ "$n" -gt 1000 ]; then row_ip+=(-); continue; fi
+		# What down left behind (must be 0): namespaces, files under /run/nstopo, and interfaces
+		# other than lo in the sandbox's own namespace.
+		left=$(($(ip netns list | wc -l) + $(find /run/nstopo -mindepth 1 | wc -l) + $(ip -o link show | grep -vc ': lo:')))
+		row=() ratios=() td=()
+		for f in ip batch inplace pernode; do
+			# Past 1000 nodes the slowest scripts take minutes: skipped.
+			if [ "$n" -gt 1000 ] && { [ "$f" = ip ] || [ "$f" = batch ]; }; then
+				row+=(-) ratios+=(-) td+=(-)
+				continue
+			fi
 			"$here/gen.sh" "$shape" "$n" $f up >"$work/up.sh"
 			"$here/gen.sh" "$shape" "$n" $f down >"$work/down.sh"
+			quiet
 			t=$(timed bash -e "$work/up.sh")
-			row_ip+=("$t")
-			timed bash "$work/down.sh" >/dev/null
+			row+=("$t") ratios+=("$(ratio "$up" "$t")")
+			quiet
+			td+=("$(timed bash "$work/down.sh")")
 		done
-		fl=-
-		[ "$shape" = chain ] && [ -x "$work/floor" ] && fl=$("$work/floor" "$n" | awk '{printf "%d", $4 * 1000}')
-		printf '%-6s %5d | %7s %6s %7s %6s %8s | %8s %8s %8s | %7s %7s %7s | %6s\n' "$shape" "$n" \
-			"$up" "$diff" "$change" "$down" "${peak:--}" "${row_ip[0]}" "${row_ip[1]}" "${row_ip[2]}" \
-			"$(ratio "$up" "${row_ip[0]}")" "$(ratio "$up" "${row_ip[1]}")" "$(ratio "$up" "${row_ip[2]}")" "$fl" | tee -a "$out"
+		teardown+=("$(printf '%-6s %5d | %7s | %7s %7s %7s %7s' "$shape" "$n" "$down" "${td[@]}")")
+		fl=- over_floor=-
+		if [ -x "$work/floor" ]; then
+			quiet
+			fl=$("$here/gen.sh" "$shape" "$n" floor | "$work/floor" | awk '{printf "%d", $5 * 1000}')
+			over_floor=$(awk -v a="$up" -v b="$fl" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else printf "-" }')
+		fi
+		per_node=$(awk -v t="$up" -v n="$n" 'BEGIN { if (t+0 > 0) printf "%.2f", t / n; else printf "-" }')
+		printf '%-6s %5d | %6s %7s %6s %7s %6s %4s %8s | %7s %7s %7s %7s | %6s %6s %6s %6s | %6s %5s\n' "$shape" "$n" \
+			"$up" "$per_node" "$diff" "$change" "$down" "$left" "${peak:--}" "${row[@]}" "${ratios[@]}" "$fl" \
+			"$over_floor" | tee -a "$out"
 	done
 done
+{
+	printf '\ndown, ms: nstopo, and the scripts (ip netns del per node)\n'
+	printf '%-6s %5s | %7s | %7s %7s %7s %7s\n' shape N nstopo ip batch inplace pernode
+	printf '%s\n' "${teardown[@]}"
+} | tee -a "$out"
 echo "written to $out"

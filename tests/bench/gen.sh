@@ -2,9 +2,15 @@
 # gen.sh SHAPE N FORMAT: one topology in four forms, so every tool builds the same network.
 #   SHAPE  chain (routers in a row, two routes each), star (hosts on one bridge node, N <= 1000),
 #          grid (routers in a sqrt(N) x sqrt(N) mesh, a default route each)
-#   FORMAT yaml (nstopo), ip (one `ip` process per command), batch (ip -batch, veth ends made in
-#          the root namespace and moved), inplace (ip -batch, veth ends made in their namespaces)
-#          ip/batch/inplace print a shell script that builds the lab; add "down" for teardown.
+#   FORMAT yaml (nstopo), or a shell script that builds the lab (add "down" for its teardown):
+#          ip       one `ip` process per command
+#          batch    `ip -batch`, veth ends made in the root namespace and moved, then one
+#                   `ip -n NODE -batch` per node
+#          inplace  `ip -batch` for namespaces and veth pairs with both ends made in place, then
+#                   one `ip -n NODE` process per command inside a node (as tinet's scripts do)
+#          pernode  as inplace, but one `ip -n NODE -batch` per node: the fastest script we found
+#   or FORMAT floor: the lab as lines for floor.c ("node NAME KIND", "link A B IFA IFB ADDRA
+#          ADDRB/LEN", "route NODE DEST VIA"; ADDRB "-" on a bridge's port)
 set -eu
 shape=$1 n=$2 format=$3 phase=${4:-up}
 lab=bench-$shape
@@ -115,13 +121,33 @@ script() {
 		done <"$tmp"
 		while read -r node dest via; do echo "ip -n $node route add $dest via $via"; done <"$tmp.r"
 		;;
-	batch | inplace)
+	inplace)
 		local dir
 		dir=$(mktemp -d)
 		{
 			nodes | while read -r node _; do echo "netns add $node"; done
 			while read -r a b ia ib _ _; do
-				if [ "$format" = inplace ]; then
+				echo "link add $ia netns $a type veth peer name $ib netns $b"
+			done <"$tmp"
+		} >"$dir/root"
+		echo "ip -batch $dir/root"
+		echo "rm -rf $dir"
+		nodes | while read -r node kind; do
+			echo "ip -n $node link set lo up"
+			if [ "$kind" = router ]; then echo "ip netns exec $node sysctl -qw net.ipv4.ip_forward=1"; fi
+			if [ "$kind" = bridge ]; then echo "ip -n $node link add br0 type bridge"; echo "ip -n $node link set br0 up"; fi
+			awk -v me="$node" '$1 == me {print "ip -n " me " link set " $3 " up"; split($6, m, "/"); print "ip -n " me " addr add " $5 "/" m[2] " dev " $3}
+				$2 == me {print "ip -n " me " link set " $4 " up"; if ($2 == "sw") print "ip -n " me " link set " $4 " master br0"; else print "ip -n " me " addr add " $6 " dev " $4}' "$tmp"
+			awk -v me="$node" '$1 == me {print "ip -n " me " route add " $2 " via " $3}' "$tmp.r"
+		done
+		;;
+	batch | pernode)
+		local dir
+		dir=$(mktemp -d)
+		{
+			nodes | while read -r node _; do echo "netns add $node"; done
+			while read -r a b ia ib _ _; do
+				if [ "$format" = pernode ]; then
 					echo "link add $ia netns $a type veth peer name $ib netns $b"
 				else
 					echo "link add $a-$ia type veth peer name $b-$ib"
@@ -150,8 +176,15 @@ script() {
 	rm -f "$tmp" "$tmp.r"
 }
 
+floor() {
+	nodes | sed 's/^/node /'
+	links | sed 's/^/link /'
+	routes | sed 's/^/route /'
+}
+
 case $format in
 yaml) yaml ;;
-ip | batch | inplace) script ;;
+floor) floor ;;
+ip | batch | inplace | pernode) script ;;
 *) echo "unknown format $format" >&2; exit 2 ;;
 esac
