@@ -88,7 +88,8 @@ static void read_lab(FILE *f)
 			struct node *x = &nodes[n_nodes];
 			snprintf(x->name, sizeof(x->name), "%s", a);
 			snprintf(x->kind, sizeof(x->kind), "%s", b);
-			if (!hsearch((ENTRY){ .key = x->name, .data = (void *)(long)n_nodes }, ENTER))
+			/* The key is a copy: nodes[] moves when it grows. */
+			if (!hsearch((ENTRY){ .key = strdup(a), .data = (void *)(long)n_nodes }, ENTER))
 				die("hsearch");
 			n_nodes++;
 		} else if (sscanf(line, "link %47s %47s %47s %47s %47s %47s", a, b, c, d, e, g) == 6) {
