@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds nstopo with warnings as errors and runs the whole test suite (unit and integration).
-# Integration tests need root; each runs in its own throwaway namespaces (see tests/README.md).
+# Integration tests need root; each runs in its own throwaway namespaces (tests/README.md).
 # usage: contrib/test.sh [extra ctest arguments]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
