@@ -222,24 +222,6 @@ static int link_add(struct applier *A, const struct action *a, struct nst_err *e
 	return 0;
 }
 
-static void describe(const struct action *a, struct nst_err *err);
-
-static int bring_up_pending(struct applier *A, struct nst_err *err)
-{
-	for (size_t i = 0; i < A->n_pending; i++) {
-		const struct pending_up *u = &A->pending[i];
-		struct nlr_link_change c = { .set = NLR_SET_UP };
-		struct nlr *nl = nl_of(u->kn, err);
-		if (!nl || nlr_link_set(nl, 0, u->ifname, &c, err) < 0) {
-			nst_err_wrap(err, "bring up %s", u->ifname);
-			describe(u->link, err);
-			return -1;
-		}
-	}
-	A->n_pending = 0;
-	return 0;
-}
-
 static int link_set(struct applier *A, const struct action *a, struct nst_err *err)
 {
 	struct knode *kn = knode_of(A, a, err);
@@ -730,6 +712,23 @@ static int envs_ready(struct applier *A, struct nst_err *err)
 	if (n)
 		err->loc = n->loc;
 	return -1;
+}
+
+/* Brings up the second ends link_add left down: called before the first action that adds no link. */
+static int bring_up_pending(struct applier *A, struct nst_err *err)
+{
+	for (size_t i = 0; i < A->n_pending; i++) {
+		const struct pending_up *u = &A->pending[i];
+		struct nlr_link_change c = { .set = NLR_SET_UP };
+		struct nlr *nl = nl_of(u->kn, err);
+		if (!nl || nlr_link_set(nl, 0, u->ifname, &c, err) < 0) {
+			nst_err_wrap(err, "bring up %s", u->ifname);
+			describe(u->link, err);
+			return -1;
+		}
+	}
+	A->n_pending = 0;
+	return 0;
 }
 
 static int apply_actions(struct applier *A, const struct apply_opts *opts, struct nst_err *err)

@@ -65,7 +65,8 @@ quiet() {
 		[ "$tot" -gt 0 ] && [ $(((b[4] - a[4]) * 100 / tot)) -ge 95 ] && return 0
 	done
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.1fx", b / a; else printf "-" }'; }
+# ratio A B [FORMAT]: B / A (default "1.5x"), or "-" when either is not a positive number.
+ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.1fx}" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf f, b / a; else printf "-" }'; }
 
 cc -O2 "$here/floor.c" $(pkg-config --cflags --libs libnl-route-3.0) -o "$work/floor" 2>/dev/null
 {
@@ -123,9 +124,9 @@ for shape in $shapes; do
 		if [ -x "$work/floor" ]; then
 			quiet
 			fl=$("$here/gen.sh" "$shape" "$n" floor | "$work/floor" | awk '{printf "%d", $5 * 1000}')
-			over_floor=$(awk -v a="$up" -v b="$fl" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else printf "-" }')
+			over_floor=$(ratio "$fl" "$up" %.2f)
 		fi
-		per_node=$(awk -v t="$up" -v n="$n" 'BEGIN { if (t+0 > 0) printf "%.2f", t / n; else printf "-" }')
+		per_node=$(ratio "$n" "$up" %.2f)
 		printf '%-6s %5d | %6s %7s %6s %7s %6s %4s %8s | %7s %7s %7s %7s | %6s %6s %6s %6s | %6s %5s\n' "$shape" "$n" \
 			"$up" "$per_node" "$diff" "$change" "$down" "$left" "${peak:--}" "${row[@]}" "${ratios[@]}" "$fl" \
 			"$over_floor" | tee -a "$out"

@@ -121,41 +121,24 @@ script() {
 		done <"$tmp"
 		while read -r node dest via; do echo "ip -n $node route add $dest via $via"; done <"$tmp.r"
 		;;
-	inplace)
+	batch | inplace | pernode)
 		local dir
 		dir=$(mktemp -d)
 		{
 			nodes | while read -r node _; do echo "netns add $node"; done
 			while read -r a b ia ib _ _; do
-				echo "link add $ia netns $a type veth peer name $ib netns $b"
-			done <"$tmp"
-		} >"$dir/root"
-		echo "ip -batch $dir/root"
-		echo "rm -rf $dir"
-		nodes | while read -r node kind; do
-			echo "ip -n $node link set lo up"
-			if [ "$kind" = router ]; then echo "ip netns exec $node sysctl -qw net.ipv4.ip_forward=1"; fi
-			if [ "$kind" = bridge ]; then echo "ip -n $node link add br0 type bridge"; echo "ip -n $node link set br0 up"; fi
-			awk -v me="$node" '$1 == me {print "ip -n " me " link set " $3 " up"; split($6, m, "/"); print "ip -n " me " addr add " $5 "/" m[2] " dev " $3}
-				$2 == me {print "ip -n " me " link set " $4 " up"; if ($2 == "sw") print "ip -n " me " link set " $4 " master br0"; else print "ip -n " me " addr add " $6 " dev " $4}' "$tmp"
-			awk -v me="$node" '$1 == me {print "ip -n " me " route add " $2 " via " $3}' "$tmp.r"
-		done
-		;;
-	batch | pernode)
-		local dir
-		dir=$(mktemp -d)
-		{
-			nodes | while read -r node _; do echo "netns add $node"; done
-			while read -r a b ia ib _ _; do
-				if [ "$format" = pernode ]; then
-					echo "link add $ia netns $a type veth peer name $ib netns $b"
-				else
+				if [ "$format" = batch ]; then
 					echo "link add $a-$ia type veth peer name $b-$ib"
 					echo "link set $a-$ia netns $a name $ia"
 					echo "link set $b-$ib netns $b name $ib"
+				else
+					echo "link add $ia netns $a type veth peer name $ib netns $b"
 				fi
 			done <"$tmp"
 		} >"$dir/root"
+		echo "ip -batch $dir/root"
+		# What happens inside each node, as ip commands without "ip": a batch file of its own, or
+		# one `ip -n NODE` process per line (inplace).
 		nodes | while read -r node kind; do
 			{
 				echo "link set lo up"
@@ -164,10 +147,11 @@ script() {
 					$2 == me {print "link set " $4 " up"; if ($2 == "sw") print "link set " $4 " master br0"; else print "addr add " $6 " dev " $4}' "$tmp"
 				awk -v me="$node" '$1 == me {print "route add " $2 " via " $3}' "$tmp.r"
 			} >"$dir/$node"
-		done
-		echo "ip -batch $dir/root"
-		nodes | while read -r node kind; do
-			echo "ip -n $node -batch $dir/$node"
+			if [ "$format" = inplace ]; then
+				sed "s/^/ip -n $node /" "$dir/$node"
+			else
+				echo "ip -n $node -batch $dir/$node"
+			fi
 			if [ "$kind" = router ]; then echo "ip netns exec $node sysctl -qw net.ipv4.ip_forward=1"; fi
 		done
 		echo "rm -rf $dir"
