@@ -23,19 +23,49 @@ skip_feature() {
 	exit 77
 }
 
+# The cgroup v2 hierarchy's mount point, empty when there is none.
+cgroup2_mount() { awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo; }
+
 if [ -z "${NSTOPO_SANDBOXED:-}" ]; then
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
 	command -v ip >/dev/null || skip "needs ip (iproute2)"
 	mkdir -p /run/netns /run/nstopo /etc/netns
 	export NSTOPO_SANDBOXED=1
-	exec unshare --mount --net --pid --fork --mount-proc --propagation private bash -c '
+	# The sandbox gets a cgroup of its own and a cgroup namespace rooted there, with cgroup2
+	# mounted again inside: the nodes' cgroups nstopo makes (nstopo/LAB/NODE) are the test's,
+	# and two tests running the same lab at once never meet.
+	cg_mnt=$(cgroup2_mount)
+	cg_dir=
+	cg_home=
+	if [ -n "$cg_mnt" ] && mkdir "$cg_mnt/nstopo-test-$$" 2>/dev/null; then
+		cg_dir=$cg_mnt/nstopo-test-$$
+		cg_home=$cg_mnt$(sed -n 's/^0:://p' /proc/self/cgroup)
+		echo $$ >"$cg_dir/cgroup.procs" || cg_dir=
+	fi
+	export NSTOPO_TEST_CGROUP=${cg_dir:+$cg_mnt}
+	unshare --mount --net --pid --fork --mount-proc --propagation private ${cg_dir:+--cgroup} bash -c '
 		mount -t tmpfs nstopo-test /run/netns &&
 		mount -t tmpfs nstopo-test /run/nstopo &&
 		mount -t tmpfs nstopo-test /etc/netns &&
+		if [ -n "$NSTOPO_TEST_CGROUP" ]; then
+			umount -l "$NSTOPO_TEST_CGROUP" &&
+			mount -t cgroup2 nstopo-cgroup "$NSTOPO_TEST_CGROUP"
+		fi &&
 		exec bash "$0" "$@"' "$0" "$@"
+	rc=$?
+	if [ -n "$cg_dir" ]; then
+		echo $$ >"$cg_home/cgroup.procs" 2>/dev/null || echo $$ >"$cg_mnt/cgroup.procs"
+		[ -e "$cg_dir/cgroup.kill" ] && echo 1 >"$cg_dir/cgroup.kill"
+		# Leaf first: what the lab left (a failing test) goes with the test's own cgroup.
+		for _ in $(seq 100); do
+			find "$cg_dir" -depth -type d -exec rmdir {} + 2>/dev/null
+			[ -d "$cg_dir" ] || break
+			sleep 0.05
+		done
+	fi
+	exit $rc
 fi
-
 ip link set lo up
 WORK=$(mktemp -d /tmp/nstopo-test.XXXXXX)
 cleanup() { rm -rf "$WORK"; }
@@ -120,6 +150,18 @@ nothing_left() {
 }
 
 n() { "$NSTOPO" "$@"; }
+
+# as_user CMD...: run as a scratch unprivileged user (no name needed, no groups).
+SCRATCH_UID=4242
+as_user() { setpriv --reuid=$SCRATCH_UID --regid=$SCRATCH_UID --clear-groups "$@"; }
+
+# scratch_etc: a private copy of /etc laid over /etc in the sandbox, so a test may plant
+# symlinks and files there; the machine's own /etc is never changed.
+scratch_etc() {
+	mkdir -p "$WORK/etc"
+	cp -a /etc/. "$WORK/etc/" 2>/dev/null
+	mount --bind "$WORK/etc" /etc
+}
 # in NODE CMD...: run in a node's namespace from outside nstopo (to check what it did).
 in_ns() {
 	local ns=$1
