@@ -359,7 +359,9 @@ static int nat_write(struct applier *A, const struct action *a, struct nst_err *
 	struct nftw *nf = kn ? netns_nft(&kn->ns, err) : NULL;
 	if (!nf)
 		return -1;
-	return nftw_nat_set(nf, TOPO_NAT_TABLE, a->node->nat, a->node->n_nat, NULL, err);
+	char marker[128];
+	marker_nat(marker, sizeof(marker), A->lab, a->node->name);
+	return nftw_nat_set(nf, TOPO_NAT_TABLE, a->node->nat, a->node->n_nat, marker, err);
 }
 
 static int nat_table_del(struct applier *A, const struct action *a, struct nst_err *err)
@@ -369,17 +371,26 @@ static int nat_table_del(struct applier *A, const struct action *a, struct nst_e
 	return nf ? nftw_table_del(nf, TOPO_NAT_TABLE, err) : -1;
 }
 
-#define FORWARD_SAVED "ip_forward_before="
-
 /* The root's forwarding value from before the first lab's uplink asked for it, as that lab's
- * table comment keeps it; NULL when no table keeps one. */
+ * table comment keeps it (an uplink marker, see marker.h); NULL when no table keeps one. */
 static const char *saved_forwarding(const char *userdata, char *buf, size_t len)
 {
-	const char *at = userdata ? strstr(userdata, FORWARD_SAVED) : NULL;
-	if (!at)
+	struct marker_uplink m;
+	if (!marker_uplink_parse(userdata, &m) || !m.forward_before[0])
 		return NULL;
-	snprintf(buf, len, "%.*s", (int)strcspn(at + strlen(FORWARD_SAVED), " "), at + strlen(FORWARD_SAVED));
+	snprintf(buf, len, "%s", m.forward_before);
 	return buf;
+}
+
+/* A table is another lab's uplink table when its name is that lab's and its comment the lab's
+ * uplink marker (or the older one, which names no lab): a look-alike keeps no value for us. */
+static bool others_uplink_table(const struct nftw_table *t, const char *own_table)
+{
+	struct marker_uplink m;
+	char name[64];
+	if (strcmp(t->name, own_table) == 0 || !marker_uplink_parse(t->userdata, &m))
+		return false;
+	return m.legacy || strcmp(topo_uplink_table(name, sizeof(name), m.lab), t->name) == 0;
 }
 
 /* Another lab's uplink table that keeps the original forwarding value, into buf. */
@@ -391,7 +402,7 @@ static const char *others_saved_forwarding(struct nftw *nf, const char *own_tabl
 	const char *found = NULL;
 	*rc = nftw_tables_list(nf, "nstopo_", &t, &n, err);
 	for (size_t i = 0; *rc == 0 && i < n && !found; i++)
-		if (strcmp(t[i].name, own_table) != 0)
+		if (others_uplink_table(&t[i], own_table))
 			found = saved_forwarding(t[i].userdata, buf, len);
 	if (*rc == 0)
 		nftw_tables_free(t, n);
@@ -405,7 +416,7 @@ static int uplink_set(struct applier *A, const struct action *a, struct nst_err 
 	struct nftw *nf = kn ? netns_nft(&kn->ns, err) : NULL;
 	if (!nf)
 		return -1;
-	char table[64], saved[32], userdata[96];
+	char table[64], saved[32], userdata[128];
 	topo_uplink_table(table, sizeof(table), A->lab);
 	const struct topo_node *host = topo_node_find(A->want, TOPO_HOST_NODE);
 	const char **from = xcalloc(host ? host->n_ifaces + 1 : 1, sizeof(*from));
@@ -424,8 +435,7 @@ static int uplink_set(struct applier *A, const struct action *a, struct nst_err 
 		    (rc = sysctl_read("net.ipv4.ip_forward", saved, sizeof(saved), err)) == 0)
 			before = saved;
 	}
-	snprintf(userdata, sizeof(userdata), "nstopo uplink%s%s", before ? " " FORWARD_SAVED : "",
-		 before ? before : "");
+	marker_uplink(userdata, sizeof(userdata), A->lab, before);
 	if (rc == 0)
 		rc = nftw_uplink_set(nf, table, u->host_interface, from, n_from, u->masquerade, userdata, err);
 	/* The table (keeping the old value) first: a stop in between still restores at down. */

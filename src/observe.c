@@ -99,6 +99,8 @@ struct visit {
 	struct topo_lab *want;
 	const char *lab;
 	struct marker m;
+	char alias[256]; /* lo's alias as found, for messages about a namespace not ours */
+	bool marked;     /* a node marker (of some lab) that fits this namespace's name */
 	bool ours;
 	struct topo_node *node; /* the have node, when ours */
 	struct topo_node *want_node;
@@ -146,7 +148,9 @@ static void read_sysctls(struct visit *v, struct nlr *nl)
 }
 
 /* Inside the namespace: open its socket, read its marker and, when it is one of ours that the
- * file names too, the sysctls the file cares about. */
+ * file names too, the sysctls the file cares about. A namespace is a lab's only when its lo
+ * carries a node marker whose node is the namespace's own name (after a prefix): a marker of
+ * another shape, or naming another node, is a look-alike made by someone else. */
 static int visit_inside(struct netns *ns, void *arg, struct nst_err *err)
 {
 	struct visit *v = arg;
@@ -157,8 +161,10 @@ static int visit_inside(struct netns *ns, void *arg, struct nst_err *err)
 	int found = nlr_link_get(ns->nl, 1, &lo, err);
 	if (found < 0)
 		return -1;
-	v->ours = found && marker_parse(lo.alias, &v->m) && v->m.fields == 2 &&
-		  (!v->lab || strcmp(v->m.lab, v->lab) == 0);
+	snprintf(v->alias, sizeof(v->alias), "%s", found ? lo.alias : "");
+	v->marked = found && marker_parse(lo.alias, &v->m) && v->m.fields == 2 &&
+		    strcmp(v->m.node, TOPO_HOST_NODE) != 0 && marker_netns_fits(ns->name, v->m.node);
+	v->ours = v->marked && (!v->lab || strcmp(v->m.lab, v->lab) == 0);
 	if (!v->ours || !v->have)
 		return 0;
 	v->want_node = v->want ? topo_node_find(v->want, v->m.node) : NULL;
@@ -217,9 +223,25 @@ static struct topo_iface *take_iface(struct topo_lab *have, struct topo_node *no
 	return iface;
 }
 
+/* An interface is the lab's only when its marker has the shape nstopo gives that interface:
+ * a veth end's (5 fields, naming the node it is in and its own name) on a veth, or in a node
+ * the 3-field marker of its bridge device br0 on a bridge. In the root namespace only veth
+ * ends count (node "host"): nstopo never makes anything else there. */
+static bool link_owned(const struct nlr_link *l, const char *lab, const struct topo_node *node,
+		       struct marker *m)
+{
+	if (!marker_parse(l->alias, m) || strcmp(m->lab, lab) != 0 || strcmp(m->node, node->name) != 0 ||
+	    strcmp(m->ifname, l->name) != 0)
+		return false;
+	if (m->fields == 5)
+		return strcmp(l->kind, "veth") == 0;
+	return m->fields == 3 && node->kind != NODE_ROOT && strcmp(l->name, TOPO_BRIDGE_DEV) == 0 &&
+	       strcmp(l->kind, "bridge") == 0;
+}
+
 /* Interfaces of one namespace: the lab's (by marker) into the node, every name into the
  * ifindex map, and foreign ones that take a name the file wants into the collisions (veth ends
- * wait in the strays until every namespace is read). */
+ * nstopo made but did not get to mark wait in the strays until every namespace is read). */
 static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have, const char *lab,
 		       struct topo_node *node, const struct topo_node *want_node,
 		       const struct nlr_link *links, size_t n)
@@ -228,8 +250,7 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 	for (size_t i = 0; i < n; i++) {
 		const struct nlr_link *l = &links[i];
 		struct marker m;
-		bool owned = marker_parse(l->alias, &m) && m.fields >= 3 && strcmp(m.lab, lab) == 0 &&
-			     strcmp(m.node, node->name) == 0 && strcmp(m.ifname, l->name) == 0;
+		bool owned = link_owned(l, lab, node, &m);
 		if (!root)
 			strmap_put(&kn->ifindex, arena_strdup(&kv->arena, l->name),
 				   (void *)(uintptr_t)l->ifindex);
@@ -239,14 +260,16 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 			bool br = strcmp(l->name, TOPO_BRIDGE_DEV) == 0;
 			if (!w || !(root || w->link >= 0 || br))
 				continue;
-			if (w->link >= 0 && strcmp(l->kind, "veth") == 0) {
+			/* Unmarked, not marked otherwise: an alias is always written by someone. */
+			if (w->link >= 0 && strcmp(l->kind, "veth") == 0 && !l->alias[0]) {
 				struct kstray *s = ARENA_PUSH(&kv->arena, kv->strays, kv->n_strays, kv->cap_strays);
 				*s = (struct kstray){ .kn = kn, .node = node, .want = w, .l = *l };
 				snprintf(s->master, sizeof(s->master), "%s", master ? master : "");
 				continue;
 			}
 			/* The bridge of one of our namespaces, made but not marked: nobody else's. */
-			if (br && !root && strcmp(l->kind, "bridge") == 0 && want_node->kind == NODE_BRIDGE) {
+			if (br && !root && strcmp(l->kind, "bridge") == 0 && want_node->kind == NODE_BRIDGE &&
+			    !l->alias[0]) {
 				take_iface(have, node, l, master)->unmarked = true;
 				continue;
 			}
@@ -311,13 +334,27 @@ static void take_routes(struct topo_lab *have, struct topo_node *node, const str
 	}
 }
 
-static int take_nat(struct knode *kn, struct topo_lab *have, struct topo_node *node,
+/* The node's NAT table is the lab's only when its comment is the node's NAT marker: a table
+ * of that name without it was made by hand (or by an nstopo that wrote none) and is left alone,
+ * a collision when the file wants the table. */
+static int take_nat(struct kview *kv, struct knode *kn, struct topo_lab *have, struct topo_node *node,
 		    const struct topo_node *want_node, struct nst_err *err)
 {
 	struct nftw *nf = netns_nft(&kn->ns, err);
 	struct nftw_found f;
 	if (!nf || nftw_nat_get(nf, TOPO_NAT_TABLE, want_node->nat, want_node->n_nat, &f, err) < 0)
 		return -1;
+	char marker[128];
+	marker_nat(marker, sizeof(marker), have->name, node->name);
+	if (f.exists && (!f.userdata || strcmp(f.userdata, marker) != 0)) {
+		if (want_node->has_nat || want_node->n_nat)
+			collide(kv, want_node->loc,
+				"%s: nftables table inet %s exists and is not this lab's (comment %s%s%s, "
+				"not \"%s\")", node->name, TOPO_NAT_TABLE, f.userdata ? "\"" : "",
+				f.userdata ? f.userdata : "none", f.userdata ? "\"" : "", marker);
+		nftw_found_free(&f);
+		return 0;
+	}
 	node->has_nat = f.exists;
 	node->nat_intact = f.intact;
 	for (size_t i = 0; i < f.n; i++) {
@@ -329,9 +366,22 @@ static int take_nat(struct knode *kn, struct topo_lab *have, struct topo_node *n
 	return 0;
 }
 
+/* A table named as the lab's uplink table is the lab's only with the lab's uplink marker as
+ * its comment, or the comment nstopo wrote before it named the lab ("nstopo uplink ..."), so that
+ * a lab brought up by that version still goes down and puts forwarding back. */
+static bool uplink_owned(const char *userdata, const char *lab, bool *legacy)
+{
+	struct marker_uplink m;
+	*legacy = false;
+	if (!marker_uplink_parse(userdata, &m) || (!m.legacy && strcmp(m.lab, lab) != 0))
+		return false;
+	*legacy = m.legacy;
+	return true;
+}
+
 /* The lab's uplink table in the root namespace, compared with the file's uplink. */
-static int take_uplink(struct knode *kn, struct topo_lab *have, const struct topo_lab *want,
-		       struct nst_err *err)
+static int take_uplink(struct kview *kv, struct knode *kn, struct topo_lab *have,
+		       const struct topo_lab *want, struct nst_err *err)
 {
 	const struct topo_uplink *u = want ? want->uplink : NULL;
 	const struct topo_node *host = want ? topo_node_find(want, TOPO_HOST_NODE) : NULL;
@@ -348,9 +398,17 @@ static int take_uplink(struct knode *kn, struct topo_lab *have, const struct top
 				   u ? u->host_interface : "-", from, n_from, u && u->masquerade, &f,
 				   err) < 0)
 		goto out;
-	if (f.exists) {
+	bool legacy;
+	if (f.exists && !uplink_owned(f.userdata, have->name, &legacy)) {
+		if (u)
+			collide(kv, u->loc, "host: nftables table inet %s exists and is not this lab's "
+				"(comment %s%s%s, not an nstopo uplink marker of lab %s)", table,
+				f.userdata ? "\"" : "", f.userdata ? f.userdata : "none",
+				f.userdata ? "\"" : "", have->name);
+	} else if (f.exists) {
 		struct topo_uplink *h = arena_alloc(&have->arena, sizeof(*h));
-		h->intact = f.intact && u;
+		/* The older comment is rewritten with the lab's marker (keeping the saved value). */
+		h->intact = f.intact && u && !legacy;
 		h->userdata = f.userdata ? arena_strdup(&have->arena, f.userdata) : NULL;
 		char value[32];
 		struct nst_err ignored = { 0 };
@@ -393,7 +451,7 @@ static int dump_node(struct kview *kv, struct knode *kn, struct topo_lab *have, 
 		store_read_node(have, node, lab, want_node);
 	}
 	/* A node's NAT table matters only while the node stays (it goes with its namespace). */
-	if (node->kind != NODE_ROOT && want_node && take_nat(kn, have, node, want_node, err) < 0)
+	if (node->kind != NODE_ROOT && want_node && take_nat(kv, kn, have, node, want_node, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -523,9 +581,13 @@ static int observe_namespaces(const char *lab, struct topo_lab *want, struct top
 			const struct topo_node *w = want->nodes[j];
 			if (w->kind == NODE_ROOT || strcmp(topo_node_netns(want, w), names[i]) != 0)
 				continue;
-			if (v.m.fields == 2)
+			if (v.marked)
 				collide(kv, w->loc, "%s: network namespace %s belongs to node %s of lab %s",
 					w->name, names[i], v.m.node, v.m.lab);
+			else if (v.alias[0])
+				collide(kv, w->loc, "%s: network namespace %s exists and is not this lab's "
+					"(its lo is marked \"%s\", not a marker of this lab's node %s)",
+					w->name, names[i], v.alias, w->name);
 			else
 				collide(kv, w->loc, "%s: network namespace %s exists and is not this lab's "
 					"(no nstopo marker: made by hand, e.g. `ip netns add`?)",
@@ -580,7 +642,7 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	const struct topo_node *want_host = want ? topo_node_find(want, TOPO_HOST_NODE) : NULL;
 	if (dump_node(kv, kn, h, lab_name, host, want_host, err) < 0)
 		return -1;
-	if (take_uplink(kn, h, want, err) < 0) {
+	if (take_uplink(kv, kn, h, want, err) < 0) {
 		nst_err_obj(err, "host");
 		return -1;
 	}
