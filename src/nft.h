@@ -30,7 +30,7 @@ struct nftw_found {
 	 * nftw_nat_get), in the kernel's order. A rule without a comment shows as "(handle N)". */
 	char **texts;
 	size_t n;
-	char *userdata; /* the table's comment, or NULL when it has none */
+	char *userdata; /* the table's comment (nstopo's ownership marker, marker.h), or NULL */
 };
 
 /* Reads table `table` (family inet) and compares it with what nftw_nat_set(want) writes.
