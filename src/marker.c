@@ -105,6 +105,27 @@ bool marker_netns_fits(const char *netns, const char *node)
 	return true;
 }
 
+bool marker_owns_netns(const char *lo_alias, const char *netns, struct marker *m)
+{
+	if (marker_parse(lo_alias, m) && m->fields == 2 && strcmp(m->node, TOPO_HOST_NODE) != 0 &&
+	    marker_netns_fits(netns, m->node))
+		return true;
+	memset(m, 0, sizeof(*m));
+	return false;
+}
+
+bool marker_owns_link(const char *alias, const char *lab, const char *node, const char *ifname,
+		      const char *kind, struct marker *m)
+{
+	if (!marker_parse(alias, m) || strcmp(m->lab, lab) != 0 || strcmp(m->node, node) != 0 ||
+	    strcmp(m->ifname, ifname) != 0)
+		return false;
+	if (m->fields == 5)
+		return strcmp(kind, "veth") == 0;
+	return m->fields == 3 && strcmp(node, TOPO_HOST_NODE) != 0 &&
+	       strcmp(ifname, TOPO_BRIDGE_DEV) == 0 && strcmp(kind, "bridge") == 0;
+}
+
 /* " ip_forward_before=N" (N 1..10 digits) or nothing, exactly, at s. */
 static bool forward_tail(const char *s, char *before, size_t len)
 {

@@ -42,6 +42,15 @@ bool marker_parse(const char *alias, struct marker *m);
  * characters `prefix:` allows ([A-Za-z0-9_.-]*, maybe empty), then node, at most 200 bytes. */
 bool marker_netns_fits(const char *netns, const char *node);
 
+/* Where each shape counts. A namespace is a node of lab m->lab when its lo's alias is a node
+ * marker (2 fields) whose node is not "host" and fits the namespace's name. */
+bool marker_owns_netns(const char *lo_alias, const char *netns, struct marker *m);
+/* An interface (ifname, of link kind "veth", "bridge", ...) in node `node` ("host" for the root
+ * namespace) is lab's when its alias names lab, that node and ifname, in the shape nstopo gives
+ * it there: a veth end's 5 fields on a veth; 3 fields only on a node's bridge br0. */
+bool marker_owns_link(const char *alias, const char *lab, const char *node, const char *ifname,
+		      const char *kind, struct marker *m);
+
 /* The comment of a node's NAT table (`inet nstopo`): "nstopo:LAB:NODE nat". */
 void marker_nat(char *buf, size_t len, const char *lab, const char *node);
 

@@ -162,8 +162,7 @@ static int visit_inside(struct netns *ns, void *arg, struct nst_err *err)
 	if (found < 0)
 		return -1;
 	snprintf(v->alias, sizeof(v->alias), "%s", found ? lo.alias : "");
-	v->marked = found && marker_parse(lo.alias, &v->m) && v->m.fields == 2 &&
-		    strcmp(v->m.node, TOPO_HOST_NODE) != 0 && marker_netns_fits(ns->name, v->m.node);
+	v->marked = found && marker_owns_netns(lo.alias, ns->name, &v->m);
 	v->ours = v->marked && (!v->lab || strcmp(v->m.lab, v->lab) == 0);
 	if (!v->ours || !v->have)
 		return 0;
@@ -223,22 +222,6 @@ static struct topo_iface *take_iface(struct topo_lab *have, struct topo_node *no
 	return iface;
 }
 
-/* An interface is the lab's only when its marker has the shape nstopo gives that interface:
- * a veth end's (5 fields, naming the node it is in and its own name) on a veth, or in a node
- * the 3-field marker of its bridge device br0 on a bridge. In the root namespace only veth
- * ends count (node "host"): nstopo never makes anything else there. */
-static bool link_owned(const struct nlr_link *l, const char *lab, const struct topo_node *node,
-		       struct marker *m)
-{
-	if (!marker_parse(l->alias, m) || strcmp(m->lab, lab) != 0 || strcmp(m->node, node->name) != 0 ||
-	    strcmp(m->ifname, l->name) != 0)
-		return false;
-	if (m->fields == 5)
-		return strcmp(l->kind, "veth") == 0;
-	return m->fields == 3 && node->kind != NODE_ROOT && strcmp(l->name, TOPO_BRIDGE_DEV) == 0 &&
-	       strcmp(l->kind, "bridge") == 0;
-}
-
 /* Interfaces of one namespace: the lab's (by marker) into the node, every name into the
  * ifindex map, and foreign ones that take a name the file wants into the collisions (veth ends
  * nstopo made but did not get to mark wait in the strays until every namespace is read). */
@@ -250,7 +233,9 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 	for (size_t i = 0; i < n; i++) {
 		const struct nlr_link *l = &links[i];
 		struct marker m;
-		bool owned = link_owned(l, lab, node, &m);
+		/* Only the shape nstopo gives the interface there (marker.h): in the root namespace
+		 * (node "host") that is a veth end's, never anything else. */
+		bool owned = marker_owns_link(l->alias, lab, node->name, l->name, l->kind, &m);
 		if (!root)
 			strmap_put(&kn->ifindex, arena_strdup(&kv->arena, l->name),
 				   (void *)(uintptr_t)l->ifindex);

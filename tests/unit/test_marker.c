@@ -174,6 +174,45 @@ static void netns_fits(void **state)
 	assert_false(marker_netns_fits(longest, "x")); /* 201 bytes */
 }
 
+/* Issue 13's reproducers by place: a well-formed marker counts only in the shape nstopo writes
+ * where it is found. */
+static void places(void **state)
+{
+	(void)state;
+	struct marker m;
+	/* Namespaces: a node marker whose node is the namespace's name after a prefix. */
+	assert_true(marker_owns_netns("nstopo:a:x", "x", &m));
+	assert_string_equal(m.lab, "a");
+	assert_true(marker_owns_netns("nstopo:a:x", "o-x", &m));
+	assert_false(marker_owns_netns("nstopo:a:x ", "x", &m));
+	assert_false(marker_owns_netns("nstopo:a-b:x:", "x", &m));
+	assert_false(marker_owns_netns("nstopo:a:y", "x", &m));
+	assert_false(marker_owns_netns("nstopo:a:host", "host", &m));
+	assert_false(marker_owns_netns("nstopo:a:x:lo", "x", &m));
+	assert_false(marker_owns_netns("nstopo:a:x:lo:y:lo", "x", &m));
+	assert_false(marker_owns_netns("", "x", &m));
+	assert_int_equal(m.fields, 0);
+	/* Host-side ends: 5 fields, node host, on a veth, naming the interface it is on. */
+	assert_true(marker_owns_link("nstopo:a:host:a-up1:r1:up0", "a", "host", "a-up1", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:host:a-up1", "a", "host", "a-up1", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:host:a-up1:r1:up0:", "a", "host", "a-up1", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:host:a-up1:r1:up0 ", "a", "host", "a-up1", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:host:a-up1:", "a", "host", "a-up1", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:host:a-up1 ", "a", "host", "a-up1", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:host:a-up1:r1:up0", "a", "host", "a-up1", "bridge", &m));
+	assert_false(marker_owns_link("nstopo:a:host:a-up1:r1:up0", "a", "host", "a-up2", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:host:a-up1:r1:up0", "b", "host", "a-up1", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:host:br0", "a", "host", "br0", "bridge", &m));
+	/* In a node: veth ends, and the 3-field marker only on the bridge br0. */
+	assert_true(marker_owns_link("nstopo:a:r1:eth0:h1:eth0", "a", "r1", "eth0", "veth", &m));
+	assert_true(marker_owns_link("nstopo:a:sw:br0", "a", "sw", "br0", "bridge", &m));
+	assert_false(marker_owns_link("nstopo:a:sw:br0", "a", "sw", "br0", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:r1:eth0", "a", "r1", "eth0", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:r1:eth0:", "a", "r1", "eth0", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:h1:eth0:h1:eth1", "a", "r1", "eth0", "veth", &m));
+	assert_false(marker_owns_link("nstopo:a:r1:eth0:h1:eth0 ", "a", "r1", "eth0", "veth", &m));
+}
+
 static void table_markers(void **state)
 {
 	(void)state;
@@ -216,6 +255,7 @@ int main(void)
 		cmocka_unit_test(parse_refuses),
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(netns_fits),
+		cmocka_unit_test(places),
 		cmocka_unit_test(table_markers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
