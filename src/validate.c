@@ -386,16 +386,50 @@ static bool gateway_reachable(const struct topo_node *node, const struct topo_ro
 	return false;
 }
 
-/* The kernel refuses a gateway that is one of the node's own addresses ("invalid gateway"). */
-static bool gateway_is_own(const struct topo_node *node, const struct topo_route *r)
+/* The last address of an IPv4 subnet of 30 bits or fewer: the kernel makes it a broadcast. */
+static bool is_subnet_broadcast(const struct cidr *c, const uint8_t a[16])
+{
+	if (c->family != AF_INET || c->plen > 30)
+		return false;
+	uint32_t mask = c->plen ? ~0u << (32 - c->plen) : 0;
+	uint32_t net = (uint32_t)c->a[0] << 24 | (uint32_t)c->a[1] << 16 | (uint32_t)c->a[2] << 8 | c->a[3];
+	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	return v == ((net & mask) | ~mask);
+}
+
+/* The kernel refuses a gateway that is one of the node's own addresses or the broadcast of one
+ * of its subnets ("invalid gateway"); returns that address, NULL when none. */
+static const struct cidr *gateway_is_own(const struct topo_node *node, const struct topo_route *r)
 {
 	for (size_t i = 0; i < node->n_ifaces; i++)
 		for (size_t a = 0; a < node->ifaces[i].n_addrs; a++) {
 			const struct cidr *c = &node->ifaces[i].addrs[a].c;
-			if (c->family == r->to.family && memcmp(c->a, r->via, 16) == 0)
-				return true;
+			if (c->family != r->to.family)
+				continue;
+			if (memcmp(c->a, r->via, 16) == 0 || is_subnet_broadcast(c, r->via))
+				return c;
 		}
-	return false;
+	return NULL;
+}
+
+/* Why the kernel would refuse a gateway whatever the node's addresses, NULL when it would not. */
+static const char *gateway_problem(uint8_t family, const uint8_t a[16])
+{
+	static const uint8_t zero[16];
+	if (family == AF_INET) {
+		if (a[0] == 0)
+			return "is in 0.0.0.0/8, never a gateway";
+		if ((a[0] & 0xf0) == 0xe0)
+			return "is multicast";
+		if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
+			return "is the broadcast of every network";
+		return NULL;
+	}
+	if (memcmp(a, zero, 16) == 0)
+		return "is no address";
+	if (a[0] == 0xff)
+		return "is multicast";
+	return NULL;
 }
 
 /* Routes in the order the kernel keys them (destination, metric), then by position. */
@@ -478,11 +512,19 @@ static void check_routes(struct checker *C, const struct topo_node *node)
 		if (r->has & ROUTE_HAS_VIA) {
 			addr_format(r->to.family, r->via, via, sizeof(via));
 			bool ll = r->to.family == AF_INET6 && addr_is_link_local6(r->via);
-			if (ll && !(r->has & ROUTE_HAS_DEV))
+			const char *why = gateway_problem(r->to.family, r->via);
+			const struct cidr *own = NULL;
+			char mine[CIDR_STR_MAX];
+			if (why)
+				SAY(C, r->loc, "route %s: gateway %s %s", to, via, why);
+			else if (ll && !(r->has & ROUTE_HAS_DEV))
 				SAY(C, r->loc, "route %s: link-local gateway %s needs dev", to, via);
-			else if (!ll && gateway_is_own(node, r))
+			else if (!ll && (own = gateway_is_own(node, r)) && memcmp(own->a, r->via, 16) == 0)
 				SAY(C, r->loc, "route %s: gateway %s is an address of %s itself", to, via,
 				    node->name);
+			else if (own)
+				SAY(C, r->loc, "route %s: gateway %s is the broadcast address of %s's %s", to,
+				    via, node->name, cidr_format(own, mine, sizeof(mine)));
 			else if (!ll && root && !gateway_reachable(node, r))
 				SAY(C, r->loc, "route %s: gateway %s is not in any subnet of the lab's "
 					       "host-side link ends", to, via);

@@ -3,7 +3,8 @@
 # interface addresses the kernel refuses, ignores or never uses (up used to stop midway with
 # "Input/output error", the lab partly done), files: paths that are not plain or too long to keep,
 # a NUL in any string, a hostname over 63 bytes. Each: exit 2 at FILE:LINE:COL, no namespace, no
-# state under /run/nstopo. The forms next to them that are accepted come up and diff clean.
+# state under /run/nstopo. Gateways the kernel refuses likewise. The forms next to them that are
+# accepted come up and diff clean.
 . "$(dirname "$0")/../integration/lib.sh"
 command -v jq >/dev/null || skip_feature "needs jq"
 
@@ -62,6 +63,20 @@ expect_rc 0 "... diff is clean" n diff "$lab"
 expect_rc 0 "... a second up has nothing to do" n up "$lab"
 expect_rc 0 "down" n down "$lab"
 check "... nothing left" nothing_left
+
+# Gateways the kernel refuses though they are in one of the node's subnets.
+for r in "192.0.2.0/24 via 10.9.0.255" "192.0.3.0/24 via 0.1.2.4" '"2001:db8:9::/64 via ff02::1"'; do
+	cat >"$lab" <<Y
+name: v
+nodes:
+  a:
+    interfaces: {eth0: [10.9.0.1/24, 0.1.2.3/8, "8000::1/1"]}
+    routes: [$r]
+  b: {interfaces: {eth0: 10.9.0.2/24}}
+links: [[a:eth0, b:eth0]]
+Y
+	refused "route $r" 5
+done
 
 # files: paths
 file_path() {
