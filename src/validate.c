@@ -97,7 +97,8 @@ static void check_names(struct checker *C)
 			    "name of its namespace)", node->name, strlen(lab->prefix) + strlen(node->name),
 			    TOPO_NETNS_NAME_MAX);
 		if (node->hostname && strlen(node->hostname) > TOPO_HOSTNAME_MAX) {
-			SAY(C, node->hostname_loc, "hostname '%.*s...' of node %s is %zu bytes long, more than %d",
+			SAY(C, node->hostname_loc,
+			    "hostname '%.*s...' of node %s is %zu bytes long, more than %d",
 			    TOPO_HOSTNAME_MAX, node->hostname, node->name, strlen(node->hostname),
 			    TOPO_HOSTNAME_MAX);
 		} else if (node->hostname) {
@@ -105,8 +106,8 @@ static void check_names(struct checker *C)
 			for (const char *p = node->hostname; *p && ok; p++)
 				ok = isalnum((unsigned char)*p) || *p == '-' || *p == '.';
 			if (!ok)
-				SAY(C, node->hostname_loc, "invalid hostname '%s' for node %s", node->hostname,
-				    node->name);
+				SAY(C, node->hostname_loc, "invalid hostname '%s' for node %s",
+				    node->hostname, node->name);
 		}
 	}
 }
@@ -160,6 +161,11 @@ static void check_iface(struct checker *C, const struct topo_node *node, const s
 		}
 }
 
+static uint32_t ipv4(const uint8_t a[16])
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
 /* Why an address cannot be an interface's, NULL when it can. Each is one that `up` fails on, or
  * that the kernel takes and then drops or never uses, so that diff could not come clean. */
 static const char *address_problem(const struct cidr *c, bool on_lo)
@@ -167,7 +173,7 @@ static const char *address_problem(const struct cidr *c, bool on_lo)
 	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
 	const uint8_t *a = c->a;
 	if (c->family == AF_INET) {
-		uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint32_t v = ipv4(a);
 		if (v == 0)
 			return "0.0.0.0 is no address (the kernel ignores it)";
 		if (v == 0xffffffffu)
@@ -392,9 +398,7 @@ static bool is_subnet_broadcast(const struct cidr *c, const uint8_t a[16])
 	if (c->family != AF_INET || c->plen > 30)
 		return false;
 	uint32_t mask = c->plen ? ~0u << (32 - c->plen) : 0;
-	uint32_t net = (uint32_t)c->a[0] << 24 | (uint32_t)c->a[1] << 16 | (uint32_t)c->a[2] << 8 | c->a[3];
-	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-	return v == ((net & mask) | ~mask);
+	return ipv4(a) == ((ipv4(c->a) & mask) | ~mask);
 }
 
 /* The kernel refuses a gateway that is one of the node's own addresses or the broadcast of one
@@ -421,7 +425,7 @@ static const char *gateway_problem(uint8_t family, const uint8_t a[16])
 			return "is in 0.0.0.0/8, never a gateway";
 		if ((a[0] & 0xf0) == 0xe0)
 			return "is multicast";
-		if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
+		if (ipv4(a) == 0xffffffffu)
 			return "is the broadcast of every network";
 		return NULL;
 	}
@@ -519,12 +523,13 @@ static void check_routes(struct checker *C, const struct topo_node *node)
 				SAY(C, r->loc, "route %s: gateway %s %s", to, via, why);
 			else if (ll && !(r->has & ROUTE_HAS_DEV))
 				SAY(C, r->loc, "route %s: link-local gateway %s needs dev", to, via);
-			else if (!ll && (own = gateway_is_own(node, r)) && memcmp(own->a, r->via, 16) == 0)
+			else if (!ll && (own = gateway_is_own(node, r)) &&
+				 memcmp(own->a, r->via, 16) == 0)
 				SAY(C, r->loc, "route %s: gateway %s is an address of %s itself", to, via,
 				    node->name);
 			else if (own)
-				SAY(C, r->loc, "route %s: gateway %s is the broadcast address of %s's %s", to,
-				    via, node->name, cidr_format(own, mine, sizeof(mine)));
+				SAY(C, r->loc, "route %s: gateway %s is the broadcast address of %s's %s",
+				    to, via, node->name, cidr_format(own, mine, sizeof(mine)));
 			else if (!ll && root && !gateway_reachable(node, r))
 				SAY(C, r->loc, "route %s: gateway %s is not in any subnet of the lab's "
 					       "host-side link ends", to, via);
@@ -634,7 +639,8 @@ static enum path_fault path_fault(const char *path, char *detail, size_t len)
 		if (*c == '/') {
 			const char *end = strchr(c + 1, '/');
 			size_t n = end ? (size_t)(end - c - 1) : strlen(c + 1);
-			if (n == 0 || (n == 1 && c[1] == '.') || (n == 2 && c[1] == '.' && c[2] == '.'))
+			bool dots = (n == 1 && c[1] == '.') || (n == 2 && c[1] == '.' && c[2] == '.');
+			if (n == 0 || dots)
 				return PATH_NOT_PLAIN;
 			if (n > NAME_MAX) {
 				snprintf(detail, len, "one of its names is %zu bytes long, more than %d", n,
@@ -690,8 +696,8 @@ static void check_files(struct checker *C, const struct topo_node *node)
 			continue;
 		}
 		if (fault == PATH_TOO_LONG) {
-			SAY(C, f->loc, "file path '%s' is too long: %s", shorten(f->path, buf, sizeof(buf)),
-			    detail);
+			SAY(C, f->loc, "file path '%s' is too long: %s",
+			    shorten(f->path, buf, sizeof(buf)), detail);
 			continue;
 		}
 		if (!strncmp(f->path, "/proc/", 6) || !strncmp(f->path, "/sys/", 5) ||
