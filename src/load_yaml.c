@@ -864,6 +864,7 @@ static void decode_node_key(struct loader *L, struct topo_node *node, const stru
 			node->has |= NODE_HAS_KIND;
 	} else if (strcmp(key, "hostname") == 0 && (s = want_str(L, v, "hostname"))) {
 		node->hostname = arena_strdup(&L->lab->arena, s);
+		node->hostname_loc = loc_of(L, v);
 		node->has |= NODE_HAS_HOSTNAME;
 	} else if (strcmp(key, "interfaces") == 0) {
 		decode_interfaces(L, node, v);

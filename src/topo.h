@@ -13,7 +13,10 @@
 
 enum {
 	TOPO_LAB_NAME_MAX = 32,
-	TOPO_NODE_NAME_MAX = 63,
+	TOPO_NODE_NAME_MAX = 63, /* it is the default hostname too */
+	/* The kernel takes 64 (__NEW_UTS_LEN), but nodens passes it in 64-byte buffers with their
+	 * NUL: one more would be cut and never match. */
+	TOPO_HOSTNAME_MAX = 63,
 	TOPO_NETNS_NAME_MAX = 200,
 	TOPO_IFNAME_MAX = 15,
 	/* Route protocol number nstopo's routes carry (contrib/rt_protos.d/nstopo.conf). */
@@ -166,7 +169,7 @@ struct topo_node {
 	char **daemons;
 	size_t n_daemons, cap_daemons;
 	char *config;
-	struct srcloc loc, kind_loc, config_loc, daemons_loc;
+	struct srcloc loc, kind_loc, config_loc, daemons_loc, hostname_loc;
 	struct strmap iface_index; /* name -> iface index + 1 */
 	/* Filled by observe only. */
 	char *netns;          /* the namespace's name under /run/netns */

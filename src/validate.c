@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <limits.h>
 #include <pwd.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -95,13 +96,18 @@ static void check_names(struct checker *C)
 			    "node %s: prefix and node name together are %zu characters, more than %d (the "
 			    "name of its namespace)", node->name, strlen(lab->prefix) + strlen(node->name),
 			    TOPO_NETNS_NAME_MAX);
-		if (node->hostname) {
-			bool ok = strlen(node->hostname) <= 64 && isalnum((unsigned char)node->hostname[0]);
+		if (node->hostname && strlen(node->hostname) > TOPO_HOSTNAME_MAX) {
+			SAY(C, node->hostname_loc,
+			    "hostname '%.*s...' of node %s is %zu bytes long, more than %d",
+			    TOPO_HOSTNAME_MAX, node->hostname, node->name, strlen(node->hostname),
+			    TOPO_HOSTNAME_MAX);
+		} else if (node->hostname) {
+			bool ok = isalnum((unsigned char)node->hostname[0]);
 			for (const char *p = node->hostname; *p && ok; p++)
 				ok = isalnum((unsigned char)*p) || *p == '-' || *p == '.';
 			if (!ok)
-				SAY(C, node->loc, "invalid hostname '%s' for node %s", node->hostname,
-				    node->name);
+				SAY(C, node->hostname_loc, "invalid hostname '%s' for node %s",
+				    node->hostname, node->name);
 		}
 	}
 }
@@ -153,6 +159,59 @@ static void check_iface(struct checker *C, const struct topo_node *node, const s
 			    node->name, iface->name, mtu);
 			break;
 		}
+}
+
+static uint32_t ipv4(const uint8_t a[16])
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+/* Why an address cannot be an interface's, NULL when it can. Each is one that `up` fails on, or
+ * that the kernel takes and then drops or never uses, so that diff could not come clean. */
+static const char *address_problem(const struct cidr *c, bool on_lo)
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a = c->a;
+	if (c->family == AF_INET) {
+		uint32_t v = ipv4(a);
+		if (v == 0)
+			return "0.0.0.0 is no address (the kernel ignores it)";
+		if (v == 0xffffffffu)
+			return "255.255.255.255 is the broadcast of every network";
+		if ((a[0] & 0xf0) == 0xe0)
+			return "224.0.0.0/4 is multicast (a program joins a group, an interface has none)";
+		if (on_lo && v == 0x7f000001u && c->plen == 8)
+			return "lo has 127.0.0.1/8 already";
+	} else {
+		if (memcmp(a, zero, 16) == 0)
+			return ":: is no address";
+		if (memcmp(a, zero, 15) == 0 && a[15] == 1)
+			return on_lo ? "lo has ::1 already" : "::1 is the loopback address, lo's alone";
+		if (a[0] == 0xff)
+			return "ff00::/8 is multicast (a program joins a group, an interface has none)";
+		if (memcmp(a, mapped, 12) == 0)
+			return "::ffff:0:0/96 is IPv4-mapped: programs see an IPv4 address and cannot bind it";
+		if (addr_is_link_local6(a))
+			return "IPv6 link-local addresses are the kernel's, one per interface, and never "
+			       "listed";
+	}
+	/* libnl takes a prefix length of 0 for "none" and then will not build the request. */
+	if (c->plen == 0)
+		return "a prefix length of 0 would put every address on this link";
+	return NULL;
+}
+
+static void check_addresses(struct checker *C, const struct topo_node *node,
+			    const struct topo_iface *iface)
+{
+	bool on_lo = strcmp(iface->name, "lo") == 0;
+	for (size_t a = 0; a < iface->n_addrs; a++) {
+		const char *why = address_problem(&iface->addrs[a].c, on_lo);
+		char buf[CIDR_STR_MAX];
+		if (why)
+			SAY(C, iface->addrs[a].loc, "%s:%s cannot have address %s: %s", node->name,
+			    iface->name, cidr_format(&iface->addrs[a].c, buf, sizeof(buf)), why);
+	}
 }
 
 /* ---- duplicate addresses: one node, or one segment (a link, or a bridge node's ports) ---- */
@@ -281,6 +340,10 @@ static void check_duplicate_addresses(struct checker *C)
 		const struct topo_node *node = lab->nodes[i];
 		for (size_t j = 0; j < node->n_ifaces; j++)
 			for (size_t a = 0; a < node->ifaces[j].n_addrs; a++) {
+				/* One message per address: one it cannot have was reported already. */
+				if (address_problem(&node->ifaces[j].addrs[a].c,
+						    strcmp(node->ifaces[j].name, "lo") == 0))
+					continue;
 				if (n == cap)
 					v = xrealloc(v, (cap *= 2) * sizeof(*v));
 				v[n++] = (struct addr_use){ &node->ifaces[j].addrs[a], node, node->ifaces[j].name,
@@ -329,16 +392,48 @@ static bool gateway_reachable(const struct topo_node *node, const struct topo_ro
 	return false;
 }
 
-/* The kernel refuses a gateway that is one of the node's own addresses ("invalid gateway"). */
-static bool gateway_is_own(const struct topo_node *node, const struct topo_route *r)
+/* The last address of an IPv4 subnet of 30 bits or fewer: the kernel makes it a broadcast. */
+static bool is_subnet_broadcast(const struct cidr *c, const uint8_t a[16])
+{
+	if (c->family != AF_INET || c->plen > 30)
+		return false;
+	uint32_t mask = c->plen ? ~0u << (32 - c->plen) : 0;
+	return ipv4(a) == ((ipv4(c->a) & mask) | ~mask);
+}
+
+/* The kernel refuses a gateway that is one of the node's own addresses or the broadcast of one
+ * of its subnets ("invalid gateway"); returns that address, NULL when none. */
+static const struct cidr *gateway_is_own(const struct topo_node *node, const struct topo_route *r)
 {
 	for (size_t i = 0; i < node->n_ifaces; i++)
 		for (size_t a = 0; a < node->ifaces[i].n_addrs; a++) {
 			const struct cidr *c = &node->ifaces[i].addrs[a].c;
-			if (c->family == r->to.family && memcmp(c->a, r->via, 16) == 0)
-				return true;
+			if (c->family != r->to.family)
+				continue;
+			if (memcmp(c->a, r->via, 16) == 0 || is_subnet_broadcast(c, r->via))
+				return c;
 		}
-	return false;
+	return NULL;
+}
+
+/* Why the kernel would refuse a gateway whatever the node's addresses, NULL when it would not. */
+static const char *gateway_problem(uint8_t family, const uint8_t a[16])
+{
+	static const uint8_t zero[16];
+	if (family == AF_INET) {
+		if (a[0] == 0)
+			return "is in 0.0.0.0/8, never a gateway";
+		if ((a[0] & 0xf0) == 0xe0)
+			return "is multicast";
+		if (ipv4(a) == 0xffffffffu)
+			return "is the broadcast of every network";
+		return NULL;
+	}
+	if (memcmp(a, zero, 16) == 0)
+		return "is no address";
+	if (a[0] == 0xff)
+		return "is multicast";
+	return NULL;
 }
 
 /* Routes in the order the kernel keys them (destination, metric), then by position. */
@@ -421,11 +516,20 @@ static void check_routes(struct checker *C, const struct topo_node *node)
 		if (r->has & ROUTE_HAS_VIA) {
 			addr_format(r->to.family, r->via, via, sizeof(via));
 			bool ll = r->to.family == AF_INET6 && addr_is_link_local6(r->via);
-			if (ll && !(r->has & ROUTE_HAS_DEV))
+			const char *why = gateway_problem(r->to.family, r->via);
+			const struct cidr *own = NULL;
+			char mine[CIDR_STR_MAX];
+			if (why)
+				SAY(C, r->loc, "route %s: gateway %s %s", to, via, why);
+			else if (ll && !(r->has & ROUTE_HAS_DEV))
 				SAY(C, r->loc, "route %s: link-local gateway %s needs dev", to, via);
-			else if (!ll && gateway_is_own(node, r))
+			else if (!ll && (own = gateway_is_own(node, r)) &&
+				 memcmp(own->a, r->via, 16) == 0)
 				SAY(C, r->loc, "route %s: gateway %s is an address of %s itself", to, via,
 				    node->name);
+			else if (own)
+				SAY(C, r->loc, "route %s: gateway %s is the broadcast address of %s's %s",
+				    to, via, node->name, cidr_format(own, mine, sizeof(mine)));
 			else if (!ll && root && !gateway_reachable(node, r))
 				SAY(C, r->loc, "route %s: gateway %s is not in any subnet of the lab's "
 					       "host-side link ends", to, via);
@@ -520,16 +624,80 @@ static void check_nat(struct checker *C, const struct topo_node *node)
 	}
 }
 
+enum path_fault { PATH_OK, PATH_NOT_PLAIN, PATH_CONTROL, PATH_TOO_LONG };
+
+/* Whether a `files:` path can be laid into a node; detail says why not in numbers. Each
+ * path becomes ONE file name in the lab's store (store.c store_path: '/' and '%' escaped as
+ * %2F and %25), so the escaped whole must fit a file name, and a path that names a directory in
+ * another way (".", "..", an empty component) must not reach the bind mounts. */
+static enum path_fault path_fault(const char *path, char *detail, size_t len)
+{
+	if (path[0] != '/' || strcmp(path, "/") == 0)
+		return PATH_NOT_PLAIN;
+	size_t escaped = 0;
+	for (const char *c = path; *c; c++) {
+		if (*c == '/') {
+			const char *end = strchr(c + 1, '/');
+			size_t n = end ? (size_t)(end - c - 1) : strlen(c + 1);
+			bool dots = (n == 1 && c[1] == '.') || (n == 2 && c[1] == '.' && c[2] == '.');
+			if (n == 0 || dots)
+				return PATH_NOT_PLAIN;
+			if (n > NAME_MAX) {
+				snprintf(detail, len, "one of its names is %zu bytes long, more than %d", n,
+					 NAME_MAX);
+				return PATH_TOO_LONG;
+			}
+		}
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			snprintf(detail, len, "byte 0x%02x at offset %zu", (unsigned char)*c,
+				 (size_t)(c - path));
+			return PATH_CONTROL;
+		}
+		escaped += *c == '/' || *c == '%' ? 3 : 1;
+	}
+	if (strlen(path) > PATH_MAX - 1) {
+		snprintf(detail, len, "it is %zu bytes long, more than %d", strlen(path), PATH_MAX - 1);
+		return PATH_TOO_LONG;
+	}
+	if (escaped > NAME_MAX) {
+		snprintf(detail, len,
+			 "nstopo keeps each file under one name, with every '/' and '%%' written as "
+			 "3 bytes, and that name would be %zu bytes long, more than %d", escaped,
+			 NAME_MAX);
+		return PATH_TOO_LONG;
+	}
+	return PATH_OK;
+}
+
+/* At most 60 bytes of a path, for a message. */
+static const char *shorten(const char *path, char *buf, size_t len)
+{
+	if (strlen(path) <= 60)
+		return path;
+	snprintf(buf, len, "%.40s...%s", path, path + strlen(path) - 17);
+	return buf;
+}
+
 static void check_files(struct checker *C, const struct topo_node *node)
 {
+	struct strmap seen = { 0 };
 	for (size_t i = 0; i < node->n_files; i++) {
 		const struct topo_file *f = &node->files[i];
 		struct stat st;
-		if (f->path[0] != '/' || strstr(f->path, "/../") || strstr(f->path, "/./") ||
-		    strcmp(f->path, "/") == 0 || strstr(f->path, "//") ||
-		    (strlen(f->path) >= 3 && strcmp(f->path + strlen(f->path) - 3, "/..") == 0)) {
-			SAY(C, f->loc, "file path '%s' must be absolute and plain (no '.', '..' or '//')",
-			    f->path);
+		char detail[200], buf[64];
+		enum path_fault fault = path_fault(f->path, detail, sizeof(detail));
+		if (fault == PATH_NOT_PLAIN) {
+			SAY(C, f->loc, "file path '%s' must be absolute and plain (not '/', no '.', '..', "
+				       "'//' or trailing '/')", f->path);
+			continue;
+		}
+		if (fault == PATH_CONTROL) {
+			SAY(C, f->loc, "a file path cannot have control characters (%s)", detail);
+			continue;
+		}
+		if (fault == PATH_TOO_LONG) {
+			SAY(C, f->loc, "file path '%s' is too long: %s",
+			    shorten(f->path, buf, sizeof(buf)), detail);
 			continue;
 		}
 		if (!strncmp(f->path, "/proc/", 6) || !strncmp(f->path, "/sys/", 5) ||
@@ -546,10 +714,11 @@ static void check_files(struct checker *C, const struct topo_node *node)
 		}
 		if ((f->has & FILE_HAS_OWNER) && !getpwnam(f->owner))
 			SAY(C, f->loc, "%s: no user '%s' on this machine", f->path, f->owner);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(node->files[j].path, f->path) == 0)
-				SAY(C, f->loc, "file %s is given twice", f->path);
+		/* A hash, not a scan of the earlier files: a node may have thousands. */
+		if (strmap_put(&seen, f->path, (void *)f))
+			SAY(C, f->loc, "file %s is given twice", f->path);
 	}
+	strmap_free(&seen);
 }
 
 static void check_kind(struct checker *C, const struct topo_node *node)
@@ -574,8 +743,10 @@ static void check_nodes(struct checker *C)
 {
 	for (size_t i = 0; i < C->lab->n_nodes; i++) {
 		const struct topo_node *node = C->lab->nodes[i];
-		for (size_t j = 0; j < node->n_ifaces; j++)
+		for (size_t j = 0; j < node->n_ifaces; j++) {
 			check_iface(C, node, &node->ifaces[j]);
+			check_addresses(C, node, &node->ifaces[j]);
+		}
 		check_routes(C, node);
 		check_sysctls(C, node);
 		check_nat(C, node);

@@ -257,6 +257,12 @@ static void on_scalar(struct builder *b, const yaml_event_t *ev)
 	n->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
 		    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	n->complete = true;
+	/* A double-quoted "\0" (or \x00, \u0000) decodes to a NUL byte: every C string after this
+	 * would end there, and "lab1\0../../etc" would silently become "lab1". Nothing in a lab
+	 * needs one, in a key or a value. */
+	if (memchr(n->value, '\0', n->len))
+		error_at(b, n->line, n->col,
+			 "a string cannot contain a NUL character (\\0, \\x00 or \\u0000)");
 	count(b, 1, &ev->start_mark);
 	remember_anchor(b, ev->data.scalar.anchor, n);
 	attach(b, n);

@@ -18,7 +18,7 @@ struct ynode {
 	bool plain;         /* scalar written without quotes or block style */
 	bool quoted;        /* scalar in single or double quotes */
 	bool complete;      /* its end event was seen (aliases to it are then allowed) */
-	char *value;        /* scalar, NUL-terminated */
+	char *value;        /* scalar, NUL-terminated (a NUL inside is reported by ytree_parse) */
 	size_t len;
 	struct ynode **items; /* sequence items; mapping: key, value, key, value, ... */
 	size_t n, cap;        /* entries in items (a mapping has n/2 pairs) */
