@@ -505,11 +505,14 @@ enum { EXEC_TIMEOUT_MS = 30000 };
 static int run_to_end(struct applier *A, const struct topo_node *node, struct knode *kn,
 		      char *const argv[], const char *role, struct nst_err *err)
 {
+	char **env = topo_node_env_new(node);
 	struct run_opts o = { .lab = A->lab, .node = node->name, .net = &kn->ns, .role = role,
-			      .timeout_ms = EXEC_TIMEOUT_MS };
+			      .timeout_ms = EXEC_TIMEOUT_MS, .env = (const char *const *)env };
 	char tail[1024];
 	int status;
-	if (run_in_node(argv, &o, &status, tail, sizeof(tail), err) < 0)
+	int started = run_in_node(argv, &o, &status, tail, sizeof(tail), err);
+	topo_env_free(env);
+	if (started < 0)
 		return -1;
 	if (status == 0)
 		return 0;
@@ -577,10 +580,14 @@ static int exec_run(struct applier *A, const struct action *a, struct nst_err *e
 		snprintf(log + l, sizeof(log) - l, "/log");
 		mkdir(log, 0755);
 		snprintf(log + l, sizeof(log) - l, "/log/%s.%zu.log", a->node->name, i + 1);
+		char **env = topo_node_env_new(a->node);
 		struct run_opts o = { .lab = A->lab, .node = a->node->name, .net = &kn->ns,
-				      .role = "exec", .background = true, .log_path = log };
+				      .role = "exec", .background = true, .log_path = log,
+				      .env = (const char *const *)env };
 		int status;
-		if (run_in_node(x->argv, &o, &status, NULL, 0, err) < 0) {
+		int started = run_in_node(x->argv, &o, &status, NULL, 0, err);
+		topo_env_free(env);
+		if (started < 0) {
 			err->loc = x->loc;
 			return -1;
 		}

@@ -364,12 +364,15 @@ out:
 static int attempt_exec(struct job *j, char *why, size_t len)
 {
 	const struct topo_check *c = j->c;
+	char **env = topo_node_env_new(topo_node_find(j->lab, c->node));
 	struct run_opts o = { .lab = j->lab->name, .node = c->node, .net = &j->from, .role = "check",
-			      .timeout_ms = EXEC_TRY_MS };
+			      .timeout_ms = EXEC_TRY_MS, .env = (const char *const *)env };
 	char out[8192];
 	int status;
 	struct nst_err err = { 0 };
-	if (run_in_node(c->argv, &o, &status, out, sizeof(out), &err) < 0) {
+	int started = run_in_node(c->argv, &o, &status, out, sizeof(out), &err);
+	topo_env_free(env);
+	if (started < 0) {
 		snprintf(why, len, "cannot run %s: %s", c->argv[0], strerror(err.code));
 		return 0;
 	}

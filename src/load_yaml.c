@@ -197,7 +197,7 @@ static const char *const lab_keys[] = { "name", "prefix", "nodes", "links", "upl
 					"tests", "defaults", "hosts", NULL };
 static const char *const node_keys[] = { "kind",  "hostname", "interfaces", "routes",
 					 "sysctl", "nat",     "files",      "exec",
-					 "daemons", "config", NULL };
+					 "daemons", "config", "env", NULL };
 static const char *const iface_keys[] = { "addresses", "mtu", "mac", NULL };
 static const char *const route_keys[] = { "to", "via", "dev", "metric", "type", NULL };
 static const char *const link_keys[] = { "endpoints", "mtu", "rate", "delay", "jitter", "loss", NULL };
@@ -848,6 +848,44 @@ static void decode_daemons(struct loader *L, struct topo_node *node, const struc
 	}
 }
 
+/* A name a shell would accept, and not one of the tags nstopo finds its processes by. */
+static bool env_name_ok(struct loader *L, const struct ynode *k)
+{
+	const char *s = k->value;
+	bool ok = (s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z'));
+	for (const char *c = s; ok && *c; c++)
+		ok = *c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		     (*c >= '0' && *c <= '9');
+	if (!ok) {
+		bad(L, k, "'%s' is not a variable name (letters, digits and _, not starting with a digit)", s);
+		return false;
+	}
+	if (strncmp(s, "NSTOPO_", 7) == 0) {
+		bad(L, k, "%s: NSTOPO_ variables are nstopo's own (it finds a node's programs by them)", s);
+		return false;
+	}
+	return true;
+}
+
+static void decode_env(struct loader *L, struct topo_node *node, const struct ynode *m)
+{
+	if (ytree_is_null(m) || !want_map(L, m, "env"))
+		return;
+	for (size_t i = 0; i + 1 < m->n; i += 2) {
+		const struct ynode *k = m->items[i], *v = m->items[i + 1];
+		if (!env_name_ok(L, k))
+			continue;
+		if (v->type != Y_SCALAR || ytree_is_null(v)) {
+			bad(L, v, "env %s needs a value (a string; \"\" for empty)", k->value);
+			continue;
+		}
+		struct topo_env *e = ARENA_PUSH(&L->lab->arena, node->env, node->n_env, node->cap_env);
+		e->name = arena_strdup(&L->lab->arena, k->value);
+		e->value = arena_strdup(&L->lab->arena, v->value);
+		e->loc = loc_of(L, k);
+	}
+}
+
 /* ---- nodes ---- */
 
 static void decode_node_key(struct loader *L, struct topo_node *node, const struct ynode *k,
@@ -880,6 +918,8 @@ static void decode_node_key(struct loader *L, struct topo_node *node, const stru
 		decode_exec(L, node, v);
 	} else if (strcmp(key, "daemons") == 0) {
 		decode_daemons(L, node, v);
+	} else if (strcmp(key, "env") == 0) {
+		decode_env(L, node, v);
 	} else if (strcmp(key, "config") == 0 && v->type == Y_SCALAR) {
 		node->config = arena_strndup(&L->lab->arena, v->value, v->len);
 		node->config_loc = loc_of(L, v);

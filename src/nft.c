@@ -52,7 +52,7 @@ struct nftw {
 struct nftw *nftw_open(struct nst_err *err)
 {
 	struct nftw *nf = xcalloc(1, sizeof(*nf)), *ret = NULL;
-	nf->sk = mnl_socket_open(NETLINK_NETFILTER);
+	nf->sk = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!nf->sk) {
 		nst_err_set(err, errno, "open a netfilter netlink socket");
 		goto out;

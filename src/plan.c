@@ -543,32 +543,51 @@ static bool is_running(const struct topo_node *hn, const char *daemon)
 	return false;
 }
 
+/* The record of a node's exec: lines and, after them, its env: (programs started with other
+ * variables must start again). */
+static const char *exec_record_text(struct arena *ar, const struct topo_node *wn)
+{
+	const char *text = store_exec_text(ar, wn);
+	for (size_t i = 0; i < wn->n_env; i++)
+		text = arena_printf(ar, "%s\x1e%s=%s\n", text, wn->env[i].name, wn->env[i].value);
+	return text;
+}
+
+static const char *env_part(const char *record)
+{
+	const char *at = record ? strchr(record, '\x1e') : NULL;
+	return at ? at : "";
+}
+
 static void set_programs(struct differ *D)
 {
 	for (size_t i = 0; i < D->want->n_nodes; i++) {
 		const struct topo_node *wn = D->want->nodes[i], *hn = have_of(D, wn);
 		const char *daemons[64];
 		size_t n = topo_node_daemons(wn, daemons, 64);
-		bool conf = files_changed(wn, hn);
+		const char *text = exec_record_text(&D->p->arena, wn);
+		bool env_changed = hn && strcmp(env_part(text), env_part(hn->exec_record)) != 0;
+		bool conf = files_changed(wn, hn) || env_changed;
 		if (n) {
 			const char *missing = NULL;
 			for (size_t d = 0; d < n && !missing; d++)
 				if (!is_running(hn, daemons[d]))
 					missing = daemons[d];
 			struct action *a = NULL;
-			if (missing || (conf && wn->kind == NODE_FRR))
+			/* BIRD rereads its file on a reload, but a new environment needs a new process. */
+			if (missing || env_changed || (conf && wn->kind == NODE_FRR))
 				a = emit(D, ACT_DAEMONS_START, D->want, wn);
 			else if (conf)
 				a = emit(D, ACT_DAEMONS_RELOAD, D->want, wn);
 			if (a) {
 				a->text = !hn ? "" : missing ? arena_printf(&D->p->arena, "%s is not running", missing)
+							 : env_changed ? "its environment changed"
 							 : "its configuration changed";
 				a->change = hn && hn->n_running;
 			}
 		}
-		if (!wn->n_execs && !(hn && hn->exec_record && hn->exec_record[0]))
+		if (!wn->n_execs && !wn->n_env && !(hn && hn->exec_record && hn->exec_record[0]))
 			continue;
-		const char *text = store_exec_text(&D->p->arena, wn);
 		bool same = hn && hn->exec_record && strcmp(hn->exec_record, text) == 0;
 		if (!same || conf) {
 			struct action *a = emit(D, ACT_EXEC_RUN, D->want, wn);

@@ -5,6 +5,8 @@
 #include "nodens.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
+#include <pwd.h>
 #include <sched.h>
 #include <sys/wait.h>
 
@@ -238,16 +240,86 @@ static void child_enter(const struct run_opts *o, int err_fd)
 			_exit(125);
 		_exit(125);
 	}
-	setenv("NSTOPO_LAB", o->lab, 1);
-	setenv("NSTOPO_NODE", o->node, 1);
-	setenv("NSTOPO_ROLE", o->role, 1);
 	if (chdir("/") < 0)
 		_exit(125);
 }
 
-static void child_exec(char *const argv[], int err_fd)
+/* The environment a node's program starts with, built before fork (the check pool is threaded:
+ * nothing that allocates runs in the child). The node's `env:` comes last and wins. */
+static char **clean_environment(const struct run_opts *o)
 {
-	execvp(argv[0], argv);
+	static const char *const kept[] = { "LANG", "LC_ALL", "TERM" };
+	size_t n_env = 0;
+	while (o->env && o->env[n_env])
+		n_env++;
+	char **envp = xcalloc(n_env + 16, sizeof(*envp));
+	size_t n = 0;
+	struct passwd *pw = getpwuid(geteuid());
+	envp[n++] = xasprintf("PATH=%s", RUN_DEFAULT_PATH);
+	envp[n++] = xasprintf("HOME=%s", pw && pw->pw_dir[0] ? pw->pw_dir : "/");
+	for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++) {
+		const char *v = getenv(kept[i]);
+		if (v)
+			envp[n++] = xasprintf("%s=%s", kept[i], v);
+	}
+	for (size_t i = 0; i < n_env; i++) {
+		size_t name_len = strcspn(o->env[i], "=");
+		for (size_t j = 0; j < n; j++)
+			if (strncmp(envp[j], o->env[i], name_len + 1) == 0) {
+				free(envp[j]);
+				envp[j] = envp[--n];
+				break;
+			}
+		envp[n++] = xstrdup(o->env[i]);
+	}
+	envp[n++] = xasprintf("NSTOPO_LAB=%s", o->lab);
+	envp[n++] = xasprintf("NSTOPO_NODE=%s", o->node);
+	envp[n++] = xasprintf("NSTOPO_ROLE=%s", o->role);
+	envp[n] = NULL;
+	return envp;
+}
+
+static void free_environment(char **envp)
+{
+	for (size_t i = 0; envp[i]; i++)
+		free(envp[i]);
+	free(envp);
+}
+
+/* execvpe, but searching the PATH of envp (the node's), not nstopo's own. Async-signal-safe. */
+static void exec_in_path(char *const argv[], char *const envp[])
+{
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, envp);
+		return;
+	}
+	const char *path = RUN_DEFAULT_PATH;
+	for (size_t i = 0; envp[i]; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			path = envp[i] + 5;
+	int first = ENOENT;
+	for (const char *dir = path;; dir++) {
+		size_t len = strcspn(dir, ":");
+		char file[4096];
+		if (len + strlen(argv[0]) + 2 <= sizeof(file)) {
+			memcpy(file, dir, len);
+			file[len] = '/';
+			strcpy(file + len + 1, argv[0]);
+			/* An empty entry is the working directory, as a shell has it. */
+			execve(len ? file : file + 1, argv, envp);
+			if (errno != ENOENT && errno != ENOTDIR && first == ENOENT)
+				first = errno;
+		}
+		dir += len;
+		if (!*dir)
+			break;
+	}
+	errno = first;
+}
+
+static void child_exec(char *const argv[], char *const envp[], int err_fd)
+{
+	exec_in_path(argv, envp);
 	int code = errno;
 	if (write(err_fd, &code, sizeof(code)) < 0)
 		_exit(127);
@@ -261,21 +333,36 @@ int run_in_node(char *const argv[], const struct run_opts *o, int *status, char 
 	if (tail_len)
 		tail[0] = '\0';
 	if (o->background &&
-	    (log_fd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
+	    (log_fd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		return nst_err_set(err, errno, "open the log %s", o->log_path);
-	if (pipe2(errp, O_CLOEXEC) < 0 || (!o->background && pipe2(outp, O_CLOEXEC) < 0)) {
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (!o->background && pipe2(outp, O_CLOEXEC) < 0)) {
+		int e = errno;
 		if (log_fd >= 0)
 			close(log_fd);
-		return nst_err_set(err, errno, "make a pipe");
+		if (devnull >= 0)
+			close(devnull);
+		return nst_err_set(err, e, "make a pipe");
 	}
+	char **envp = clean_environment(o);
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid < 0)
-		return nst_err_set(err, errno, "fork");
+	if (pid < 0) {
+		int e = errno;
+		close(devnull), close(errp[0]), close(errp[1]);
+		if (outp[0] >= 0)
+			close(outp[0]), close(outp[1]);
+		if (log_fd >= 0)
+			close(log_fd);
+		free_environment(envp);
+		return nst_err_set(err, e, "fork");
+	}
 	if (pid == 0) {
 		close(errp[0]);
+		/* Whatever nstopo's own caller left open without close-on-exec stays out too. */
+		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 		child_enter(o, errp[1]);
-		int devnull = open("/dev/null", O_RDWR);
 		dup2(devnull, 0);
 		if (o->background) {
 			/* Detached from nstopo: its own session, reparented to init once we return. */
@@ -288,8 +375,10 @@ int run_in_node(char *const argv[], const struct run_opts *o, int *status, char 
 			dup2(outp[1], 1);
 			dup2(outp[1], 2);
 		}
-		child_exec(argv, errp[1]);
+		child_exec(argv, envp, errp[1]);
 	}
+	free_environment(envp);
+	close(devnull);
 	close(errp[1]);
 	if (outp[1] >= 0)
 		close(outp[1]);

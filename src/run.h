@@ -15,8 +15,11 @@ int run_stop_in_netns(const ino_t *inos, size_t n, unsigned grace_ms, struct nst
 
 struct netns;
 
-/* Starting a program in a node: its network, UTS and mount namespaces, with NSTOPO_LAB,
- * NSTOPO_NODE and NSTOPO_ROLE in its environment so that nstopo can find it again. */
+/* Starting a program in a node: its network, UTS and mount namespaces, with a clean
+ * environment (RUN_DEFAULT_PATH, HOME, LANG/LC_ALL/TERM where the caller has them, the node's
+ * `env:`) and NSTOPO_LAB, NSTOPO_NODE and NSTOPO_ROLE in it so that nstopo can find it again.
+ * Nothing else of the caller's environment or open files reaches it. */
+#define RUN_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 struct run_opts {
 	const char *lab, *node;
 	const struct netns *net;
@@ -24,6 +27,7 @@ struct run_opts {
 	bool background;      /* detached, output to log_path; not waited for */
 	const char *log_path; /* background only */
 	unsigned timeout_ms;  /* foreground: killed after this long */
+	const char *const *env; /* the node's own "NAME=VALUE" (`env:`), NULL-terminated; may be NULL */
 };
 
 /* Runs argv (no shell) and, in the foreground, waits for it: *status is its exit status (128+N

@@ -359,3 +359,20 @@ size_t topo_node_daemons(const struct topo_node *node, const char **out, size_t 
 	}
 	return n;
 }
+
+char **topo_node_env_new(const struct topo_node *node)
+{
+	if (!node || !node->n_env)
+		return NULL;
+	char **env = xcalloc(node->n_env + 1, sizeof(*env));
+	for (size_t i = 0; i < node->n_env; i++)
+		env[i] = xasprintf("%s=%s", node->env[i].name, node->env[i].value);
+	return env;
+}
+
+void topo_env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}

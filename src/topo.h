@@ -97,6 +97,13 @@ struct topo_sysctl {
 	struct srcloc loc;
 };
 
+/* A variable the node's programs get (`env:`), on top of the clean environment run.c gives. */
+struct topo_env {
+	char *name;
+	char *value;
+	struct srcloc loc;
+};
+
 enum nat_kind { NAT_MASQUERADE, NAT_SNAT, NAT_DNAT };
 enum {
 	NAT_HAS_IN = 1u << 0,
@@ -168,6 +175,8 @@ struct topo_node {
 	size_t n_execs, cap_execs;
 	char **daemons;
 	size_t n_daemons, cap_daemons;
+	struct topo_env *env;
+	size_t n_env, cap_env;
 	char *config;
 	struct srcloc loc, kind_loc, config_loc, daemons_loc, hostname_loc;
 	struct strmap iface_index; /* name -> iface index + 1 */
@@ -276,6 +285,10 @@ const char *topo_nat_text(struct arena *ar, const struct topo_nat *r);
 void topo_lab_expand(struct topo_lab *lab);
 /* The daemons a frr or bird node runs (zebra and staticd implied for FRR); returns how many. */
 size_t topo_node_daemons(const struct topo_node *node, const char **out, size_t max);
+/* The node's `env:` as "NAME=VALUE" strings, NULL-terminated (NULL when it has none); malloc'd,
+ * freed with topo_env_free. */
+char **topo_node_env_new(const struct topo_node *node);
+void topo_env_free(char **env);
 bool topo_node_kind_parse(const char *s, enum node_kind *kind);
 bool topo_node_is_router(const struct topo_node *node);
 
