@@ -4,6 +4,7 @@
 # (PATH, HOME, LANG/LC_ALL/TERM, NSTOPO_*, the node's env:), while `nstopo exec` keeps the
 # caller's, as `ip netns exec` does. And an audit: every descriptor nstopo itself makes is
 # close-on-exec, checked on every fd-creating system call of a whole up/diff/test/exec/down.
+# The descriptors looked at are a shell's child's: the shell itself may still hold a pipe.
 . "$(dirname "$0")/../integration/lib.sh"
 command -v strace >/dev/null || skip_feature "needs strace"
 
@@ -17,7 +18,7 @@ nodes:
       /etc/fds-test: "x\n"
     exec:
       - {cmd: [sleep, "1001"], background: true}
-      - [sh, -c, "ls /proc/$$/fd | tr '\\n' ' ' >/tmp/fds; env | sort >/tmp/env"]
+      - [sh, -c, "sleep 5 & ls /proc/$!/fd | tr '\\n' ' ' >/tmp/fds; kill $!; env | sort >/tmp/env"]
   r1:
     kind: router
     interfaces: {eth0: 10.0.1.1/24}
@@ -27,7 +28,7 @@ links:
   - [h1:eth0, r1:eth0]
 tests:
   - ping: {from: h1, to: r1}
-  - exec: {node: h1, cmd: [sh, -c, "ls /proc/$$/fd | tr '\\n' ' '"]}
+  - exec: {node: h1, cmd: [sh, -c, "sleep 5 & ls /proc/$!/fd | tr '\\n' ' '; kill $!"]}
     output_regex: "^0 1 2 $"
   - exec: {node: h1, cmd: [env]}
     output_regex: "GREETING=(hello|goodbye)"
