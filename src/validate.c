@@ -374,49 +374,97 @@ static void check_duplicate_addresses(struct checker *C)
 
 /* ---- routes ---- */
 
-static bool gateway_reachable(const struct topo_node *node, const struct topo_route *r)
+/* A node's connected subnets and own addresses, hashed, so that checking every route's gateway
+ * stays linear in the file's size (a scan of every address for each route was quadratic: a
+ * 7 MiB file of addresses and unreachable gateways took minutes). */
+struct subnets {
+	struct arena keys;
+	struct strmap net;  /* "F/PLEN/NET" and "F/PLEN/NET%DEV" of every interface that routes */
+	struct strmap own;  /* "F/ADDR": the address itself, or an IPv4 subnet's broadcast */
+	bool plen[2][129];  /* the prefix lengths present, IPv4 and IPv6 */
+};
+
+/* Key of a in the subnet of length plen (plen 129: the address itself), into buf. */
+static const char *subnet_key(char *buf, size_t len, uint8_t family, unsigned plen,
+			      const uint8_t a[16], const char *dev)
 {
-	for (size_t i = 0; i < node->n_ifaces; i++) {
-		const struct topo_iface *iface = &node->ifaces[i];
-		if ((r->has & ROUTE_HAS_DEV) && strcmp(iface->name, r->dev) != 0)
-			continue;
-		if (strcmp(iface->name, "lo") == 0)
-			continue;
-		/* In host, an interface on no link is the machine's own: not the lab's to route by. */
-		if (node->kind == NODE_ROOT && iface->link < 0)
-			continue;
-		for (size_t a = 0; a < iface->n_addrs; a++)
-			if (cidr_contains(&iface->addrs[a].c, r->to.family, r->via))
-				return true;
-	}
-	return false;
+	uint8_t net[16] = { 0 };
+	unsigned bits = plen > 128 ? 128 : plen;
+	memcpy(net, a, bits / 8);
+	if (bits % 8)
+		net[bits / 8] = (uint8_t)(a[bits / 8] & (0xff << (8 - bits % 8)));
+	int n = snprintf(buf, len, "%u/%u/", family, plen);
+	for (int i = 0; i < 16 && n + 3 < (int)len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%02x", net[i]);
+	if (dev)
+		snprintf(buf + n, len - (size_t)n, "%%%s", dev);
+	return buf;
 }
 
-/* The last address of an IPv4 subnet of 30 bits or fewer: the kernel makes it a broadcast. */
-static bool is_subnet_broadcast(const struct cidr *c, const uint8_t a[16])
+static void subnets_build(struct subnets *S, const struct topo_node *node)
 {
-	if (c->family != AF_INET || c->plen > 30)
-		return false;
-	uint32_t mask = c->plen ? ~0u << (32 - c->plen) : 0;
-	return ipv4(a) == ((ipv4(c->a) & mask) | ~mask);
+	memset(S, 0, sizeof(*S));
+	char key[128];
+	for (size_t i = 0; i < node->n_ifaces; i++) {
+		const struct topo_iface *iface = &node->ifaces[i];
+		/* lo routes nowhere; in host, an interface on no link is the machine's own. */
+		bool routes = strcmp(iface->name, "lo") != 0 && !(node->kind == NODE_ROOT && iface->link < 0);
+		for (size_t a = 0; a < iface->n_addrs; a++) {
+			const struct cidr *c = &iface->addrs[a].c;
+			if (routes) {
+				S->plen[c->family == AF_INET6][c->plen] = true;
+				subnet_key(key, sizeof(key), c->family, c->plen, c->a, NULL);
+				strmap_put(&S->net, arena_strdup(&S->keys, key), (void *)1);
+				subnet_key(key, sizeof(key), c->family, c->plen, c->a, iface->name);
+				strmap_put(&S->net, arena_strdup(&S->keys, key), (void *)1);
+			}
+			subnet_key(key, sizeof(key), c->family, 129, c->a, NULL);
+			strmap_put(&S->own, arena_strdup(&S->keys, key), (void *)c);
+		}
+	}
+	/* Broadcasts after every address: an address of the node's own is what a gateway is first. */
+	for (size_t i = 0; i < node->n_ifaces; i++)
+		for (size_t a = 0; a < node->ifaces[i].n_addrs; a++) {
+			const struct cidr *c = &node->ifaces[i].addrs[a].c;
+			if (c->family != AF_INET || c->plen > 30)
+				continue;
+			uint32_t mask = c->plen ? ~0u << (32 - c->plen) : 0, b = htonl((ipv4(c->a) & mask) | ~mask);
+			uint8_t bcast[16] = { 0 };
+			memcpy(bcast, &b, 4);
+			subnet_key(key, sizeof(key), AF_INET, 129, bcast, NULL);
+			if (!strmap_get(&S->own, key))
+				strmap_put(&S->own, arena_strdup(&S->keys, key), (void *)c);
+		}
+}
+
+static void subnets_free(struct subnets *S)
+{
+	strmap_free(&S->net);
+	strmap_free(&S->own);
+	arena_free(&S->keys);
+}
+
+/* The gateway lies in a subnet of one of the node's interfaces that route (dev's, when given). */
+static bool gateway_reachable(const struct subnets *S, const struct topo_route *r)
+{
+	char key[128];
+	bool v6 = r->to.family == AF_INET6;
+	for (unsigned plen = 0; plen <= (v6 ? 128u : 32u); plen++)
+		if (S->plen[v6][plen] &&
+		    strmap_get(&S->net, subnet_key(key, sizeof(key), r->to.family, plen, r->via,
+						   (r->has & ROUTE_HAS_DEV) ? r->dev : NULL)))
+			return true;
+	return false;
 }
 
 /* The kernel refuses a gateway that is one of the node's own addresses or the broadcast of one
  * of its subnets ("invalid gateway"); returns that address, NULL when none. */
-static const struct cidr *gateway_is_own(const struct topo_node *node, const struct topo_route *r)
+static const struct cidr *gateway_is_own(const struct subnets *S, const struct topo_route *r)
 {
-	for (size_t i = 0; i < node->n_ifaces; i++)
-		for (size_t a = 0; a < node->ifaces[i].n_addrs; a++) {
-			const struct cidr *c = &node->ifaces[i].addrs[a].c;
-			if (c->family != r->to.family)
-				continue;
-			if (memcmp(c->a, r->via, 16) == 0 || is_subnet_broadcast(c, r->via))
-				return c;
-		}
-	return NULL;
+	char key[128];
+	return strmap_get(&S->own, subnet_key(key, sizeof(key), r->to.family, 129, r->via, NULL));
 }
 
-/* Why the kernel would refuse a gateway whatever the node's addresses, NULL when it would not. */
 static const char *gateway_problem(uint8_t family, const uint8_t a[16])
 {
 	static const uint8_t zero[16];
@@ -490,6 +538,8 @@ static void check_duplicate_routes(struct checker *C, const struct topo_node *no
 static void check_routes(struct checker *C, const struct topo_node *node)
 {
 	bool root = node->kind == NODE_ROOT;
+	struct subnets S;
+	subnets_build(&S, node);
 	for (size_t i = 0; i < node->n_routes; i++) {
 		const struct topo_route *r = &node->routes[i];
 		char to[CIDR_STR_MAX], via[CIDR_STR_MAX];
@@ -523,24 +573,25 @@ static void check_routes(struct checker *C, const struct topo_node *node)
 				SAY(C, r->loc, "route %s: gateway %s %s", to, via, why);
 			else if (ll && !(r->has & ROUTE_HAS_DEV))
 				SAY(C, r->loc, "route %s: link-local gateway %s needs dev", to, via);
-			else if (!ll && (own = gateway_is_own(node, r)) &&
+			else if (!ll && (own = gateway_is_own(&S, r)) &&
 				 memcmp(own->a, r->via, 16) == 0)
 				SAY(C, r->loc, "route %s: gateway %s is an address of %s itself", to, via,
 				    node->name);
 			else if (own)
 				SAY(C, r->loc, "route %s: gateway %s is the broadcast address of %s's %s",
 				    to, via, node->name, cidr_format(own, mine, sizeof(mine)));
-			else if (!ll && root && !gateway_reachable(node, r))
+			else if (!ll && root && !gateway_reachable(&S, r))
 				SAY(C, r->loc, "route %s: gateway %s is not in any subnet of the lab's "
 					       "host-side link ends", to, via);
-			else if (!ll && (r->has & ROUTE_HAS_DEV) && !gateway_reachable(node, r))
+			else if (!ll && (r->has & ROUTE_HAS_DEV) && !gateway_reachable(&S, r))
 				SAY(C, r->loc, "route %s: gateway %s is not in a subnet of %s:%s", to, via,
 				    node->name, r->dev);
-			else if (!ll && !gateway_reachable(node, r))
+			else if (!ll && !gateway_reachable(&S, r))
 				SAY(C, r->loc, "route %s: gateway %s is not in any subnet of %s's interfaces",
 				    to, via, node->name);
 		}
 	}
+	subnets_free(&S);
 	check_duplicate_routes(C, node);
 }
 
