@@ -722,16 +722,21 @@ static int lay_overlay(int root, int *cur, const char *path, struct child_report
 			child_fail(r, errno, "hold %s", subs[held]);
 			goto out;
 		}
-	snprintf(name, sizeof(name), "%d-%d", (int)getpid(), layer++);
 	run = openat(root, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (run < 0 || layer_of(run) != LAYER_TMPFS) {
 		child_fail(r, run < 0 ? errno : EXDEV, "the node's /run is not its own tmpfs");
 		goto out;
 	}
 	if ((mkdirat(run, ".nstopo-layer", 0700) < 0 && errno != EEXIST) ||
-	    (top = openat(run, ".nstopo-layer", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    mkdirat(top, name, 0700) < 0 ||
-	    (dir = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (top = openat(run, ".nstopo-layer", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		child_fail(r, errno, "make a private layer for %s", path);
+		goto out;
+	}
+	/* A layer of its own: an earlier run's process may have had this pid. */
+	do
+		snprintf(name, sizeof(name), "%d-%d", (int)getpid(), layer++);
+	while (mkdirat(top, name, 0700) < 0 && errno == EEXIST && layer < 1 << 20);
+	if ((dir = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    mkdirat(dir, "upper", 0755) < 0 || mkdirat(dir, "work", 0700) < 0 ||
 	    fchownat(dir, "upper", st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    fchmodat(dir, "upper", st.st_mode & 07777, 0) < 0 ||

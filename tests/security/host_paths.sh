@@ -55,6 +55,18 @@ same "a directory under a private layer keeps its mode and owner" "$(stat -c '%a
 	"$(n exec r1 stat -c '%a %U' /srv)"
 same "the host's /srv, /run/systemd and /etc are unchanged" "$before" "$(snapshot)"
 expect_rc 0 "diff is clean after up" n diff "$WORK/links.yaml"
+# The cost: one child visits every node with files; a lab without files forks nothing.
+forks() {
+	strace -f -qq -e trace=fork,vfork,clone,clone3 -o "$WORK/strace" "$NSTOPO" diff "$1" >/dev/null 2>&1
+	grep -cE '(fork|clone3?)\(' "$WORK/strace"
+}
+if command -v strace >/dev/null; then
+	same "diff checks what the nodes see in one child" 1 "$(forks "$WORK/links.yaml")"
+	printf 'name: nofiles\nnodes:\n  n1: {}\n  n2: {}\n' >"$WORK/nofiles.yaml"
+	n up "$WORK/nofiles.yaml" >/dev/null
+	same "... and forks nothing for a lab without files" 0 "$(forks "$WORK/nofiles.yaml")"
+	n down "$WORK/nofiles.yaml" >/dev/null
+fi
 expect_rc 0 "a second up has nothing to do" n up "$WORK/links.yaml"
 contains "... up to date" "up to date" "$WORK/out"
 
