@@ -212,6 +212,9 @@ static uint64_t mnt_ns_id(void)
 	return id;
 }
 
+/* Lays the mount src over target as the node sees it (files laid over the node's, below). */
+static int lay_in_node(int src, const char *target, bool dir, struct child_report *r);
+
 /* The run directories of the host's packaged daemons, owned as their packages make them. */
 static const char *const run_dirs[][2] = { { "/run/frr", "frr" }, { "/run/bird", "bird" } };
 
@@ -280,9 +283,8 @@ static int create_child(void *arg, struct child_report *r)
 		return child_fail(r, errno, "mount a private /tmp");
 	if (s->net->name)
 		netns_bind_etc(s->net->name);
-	if (c->hosts_fd >= 0 &&
-	    move_mount(c->hosts_fd, "", AT_FDCWD, "/etc/hosts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return child_fail(r, errno, "lay the lab's hosts file over /etc/hosts");
+	if (c->hosts_fd >= 0 && lay_in_node(c->hosts_fd, "/etc/hosts", false, r) < 0)
+		return -1; /* the message names /etc/hosts */
 	return 0;
 }
 
@@ -994,37 +996,48 @@ static int unmount_child(struct mount_ctx *c, int root, struct child_report *r)
 	return 0;
 }
 
+/* In the node's mount namespace. */
+static int lay_in_node(int src, const char *target, bool dir, struct child_report *r)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return child_fail(r, errno, "open the node's /");
+	struct node_path t;
+	struct stat st;
+	char where[2 * PATH_MAX];
+	int rc = 0;
+	if (resolve(root, target, dir ? MAKE_DIR : MAKE_FILE, &t, r) < 0)
+		rc = -1;
+	else if (fstat(t.fd, &st) < 0)
+		rc = child_fail(r, errno, "stat %s", shown(target, &t, where, sizeof(where)));
+	else if (S_ISDIR(st.st_mode) != dir)
+		rc = child_fail(r, dir ? ENOTDIR : EISDIR, "%s is %s in the node: a %s cannot be laid over it",
+				shown(target, &t, where, sizeof(where)),
+				S_ISDIR(st.st_mode) ? "a directory" : "not a directory", dir ? "directory" : "file");
+	else if (move_mount(src, "", t.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		rc = child_fail(r, errno, "lay the file over %s", shown(target, &t, where, sizeof(where)));
+	node_path_close(&t);
+	close(root);
+	return rc;
+}
+
 static int mount_child(void *arg, struct child_report *r)
 {
 	struct mount_ctx *c = arg;
 	if (setns(c->mnt_fd, CLONE_NEWNS) < 0)
 		return child_fail(r, errno, "enter the node's mount namespace");
-	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return child_fail(r, errno, "open the node's /");
-	int rc = 0;
-	if (c->unmount)
-		rc = unmount_child(c, root, r);
-	for (size_t i = 0; !c->unmount && i < c->n && rc == 0; i++) {
-		const struct nodens_mount *m = &c->m[i];
-		struct node_path t;
-		struct stat st;
-		char where[2 * PATH_MAX];
-		if (resolve(root, m->target, m->dir ? MAKE_DIR : MAKE_FILE, &t, r) < 0)
-			rc = -1;
-		else if (fstat(t.fd, &st) < 0)
-			rc = child_fail(r, errno, "stat %s", shown(m->target, &t, where, sizeof(where)));
-		else if (S_ISDIR(st.st_mode) != m->dir)
-			rc = child_fail(r, m->dir ? ENOTDIR : EISDIR, "%s is %s in the node: a %s cannot be "
-					"laid over it", shown(m->target, &t, where, sizeof(where)),
-					S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
-					m->dir ? "directory" : "file");
-		else if (move_mount(c->fds[i], "", t.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-			rc = child_fail(r, errno, "lay the file over %s", shown(m->target, &t, where, sizeof(where)));
-		node_path_close(&t);
+	if (c->unmount) {
+		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			return child_fail(r, errno, "open the node's /");
+		int rc = unmount_child(c, root, r);
+		close(root);
+		return rc;
 	}
-	close(root);
-	return rc;
+	for (size_t i = 0; i < c->n; i++)
+		if (lay_in_node(c->fds[i], c->m[i].target, c->m[i].dir, r) < 0)
+			return -1;
+	return 0;
 }
 
 static int open_node_mnt(const char *lab, const char *node, struct nst_err *err)

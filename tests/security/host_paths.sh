@@ -116,6 +116,16 @@ expect_rc 0 "up lays it again" n up "$WORK/dir.yaml"
 same "... the node sees it" "hello" "$(n exec d1 cat /etc/ssh2)"
 expect_rc 0 "... diff is clean" n diff "$WORK/dir.yaml"
 
+# The lab's /etc/hosts is laid the same way: a dangling host link is followed in the node only.
+mv /etc/hosts "$WORK/hosts.saved"
+ln -s /srv/elsewhere/hosts /etc/hosts
+printf 'name: hostlink\nnodes:\n  h1: {}\n' >"$WORK/hosts.yaml"
+expect_rc 0 "up with /etc/hosts a dangling link" n up "$WORK/hosts.yaml"
+contains "... the node sees the lab's hosts file" "every node of lab hostlink" <(n exec h1 cat /etc/hosts)
+check "... not made on the host" test ! -e /srv/elsewhere
+expect_rc 0 "... down" n down "$WORK/hosts.yaml"
+rm /etc/hosts && mv "$WORK/hosts.saved" /etc/hosts
+
 expect_rc 0 "down" n down "$WORK/links.yaml"
 expect_rc 0 "down the other lab" n down "$WORK/dir.yaml"
 check "down leaves nothing" nothing_left
