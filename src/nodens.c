@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static void ns_file(char *buf, size_t len, const char *lab, const char *node, const char *kind)
@@ -671,6 +672,22 @@ static enum layer layer_of(int fd)
 	return l;
 }
 
+/* On the root of an overlay nstopo laid: "DEV:INO" of the directory under it. */
+static const char layer_xattr[] = "trusted.nstopo.lower";
+
+/* Whether fd is an overlay nstopo laid over the directory dev:ino. */
+static bool layer_over(int fd, dev_t dev, ino_t ino)
+{
+	char want[64], have[64];
+	int n = snprintf(want, sizeof(want), "%llu:%llu", (unsigned long long)dev, (unsigned long long)ino);
+	int d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0)
+		return false;
+	ssize_t got = fgetxattr(d, layer_xattr, have, sizeof(have));
+	close(d);
+	return got == n && memcmp(have, want, (size_t)n) == 0 && layer_of(fd) == LAYER_OVERLAY;
+}
+
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -742,11 +759,17 @@ static int lay_overlay(int root, int *cur, const char *path, struct child_report
 	    mkdirat(dir, "upper", 0755) < 0 || mkdirat(dir, "work", 0700) < 0 ||
 	    fchownat(dir, "upper", st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    fchmodat(dir, "upper", st.st_mode & 07777, 0) < 0 ||
-	    (upper = openat(dir, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (upper = openat(dir, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    (work = openat(dir, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		child_fail(r, errno, "make a private layer for %s", path);
 		goto out;
 	}
+	/* The overlay's root shows the upper layer's attributes: it says what it lies over, so that
+	 * a directory laid from the store, with a file made inside it, still counts as laid. */
+	char lower[64];
+	int ln = snprintf(lower, sizeof(lower), "%llu:%llu", (unsigned long long)st.st_dev,
+			  (unsigned long long)st.st_ino);
+	fsetxattr(upper, layer_xattr, lower, (size_t)ln, 0); /* best effort: tmpfs has trusted.* */
 	/* Each directory by its fd: the kernel takes /proc/self/fd/N to that very directory. */
 	snprintf(opts, sizeof(opts), "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,"
 		 "workdir=/proc/self/fd/%d", *cur, upper, work);
@@ -1124,9 +1147,12 @@ static int seen_child(void *arg, struct child_report *r)
 		struct node_path t;
 		struct stat st;
 		struct child_report ignored = { 0 };
-		/* A target that cannot be resolved does not show the entry either. */
+		/* A target that cannot be resolved does not show the entry either; a directory entry
+		 * with a private layer over it (for a file made inside it) does. */
 		c->laid[i] = resolve(root, c->e[i].target, MAKE_NONE, &t, &ignored) == 0 && t.fd >= 0 &&
-			     fstat(t.fd, &st) == 0 && st.st_dev == c->e[i].dev && st.st_ino == c->e[i].ino;
+			     fstat(t.fd, &st) == 0 &&
+			     ((st.st_dev == c->e[i].dev && st.st_ino == c->e[i].ino) ||
+			      (S_ISDIR(st.st_mode) && layer_over(t.fd, c->e[i].dev, c->e[i].ino)));
 		node_path_close(&t);
 	}
 	close_fd(&root);

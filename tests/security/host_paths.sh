@@ -32,6 +32,8 @@ nodes:
       /etc/resolv.conf: "nameserver 192.0.2.53\n"
       /etc/climb: "clamped\n"
       /srv/keep/new/deep.conf: "deep\n"
+      /srv/app: {dir: true}
+      /srv/app/x.conf: "nested\n"
   r2: {}
 YAML
 
@@ -51,6 +53,7 @@ check "... not made on the host" test ! -e /srv/climbed
 same "a file in a new directory under an existing one" "deep" "$(n exec r1 cat /srv/keep/new/deep.conf)"
 same "... the host's files beside it still seen in the node" "kept" "$(n exec r1 cat /srv/keep/file)"
 check "... nothing made on the host" test ! -e /srv/keep/new
+same "a file inside a directory of the lab's" "nested" "$(n exec r1 cat /srv/app/x.conf)"
 same "a directory under a private layer keeps its mode and owner" "$(stat -c '%a %U' /srv)" \
 	"$(n exec r1 stat -c '%a %U' /srv)"
 same "the host's /srv, /run/systemd and /etc are unchanged" "$before" "$(snapshot)"
