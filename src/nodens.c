@@ -336,7 +336,8 @@ static void spawn_one(const struct spawn_req *q, int netfd, int host_mnt, struct
 	}
 	/* The hosts file is in /run/nstopo, which the template does not have: take it along. */
 	if (q->has_hosts &&
-	    (c.hosts_fd = open_tree(AT_FDCWD, q->hosts_file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0) {
+	    (c.hosts_fd = open_tree(AT_FDCWD, q->hosts_file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				    AT_SYMLINK_NOFOLLOW)) < 0) {
 		child_fail(r, errno, "open %s", q->hosts_file);
 		return;
 	}
