@@ -467,8 +467,9 @@ static int uplink_del(struct applier *A, const struct action *a, struct nst_err 
 static int file_set(struct applier *A, const struct action *a, struct nst_err *err)
 {
 	int fresh = store_write(A->lab, a->node->name, a->file, err);
-	if (fresh <= 0)
-		return fresh;
+	/* An entry the node does not see (an earlier lay failed) is laid again. */
+	if (fresh < 0 || (!fresh && !(a->change & FILE_CHG_UNSEEN)))
+		return fresh < 0 ? -1 : 0;
 	char source[4096];
 	store_path(source, sizeof(source), A->lab, a->node->name, a->file->path);
 	struct nodens_mount m = { source, a->file->path,
@@ -478,7 +479,9 @@ static int file_set(struct applier *A, const struct action *a, struct nst_err *e
 
 static int file_del(struct applier *A, const struct action *a, struct nst_err *err)
 {
-	if (nodens_unmount(A->lab, a->node->name, a->file->path, err) < 0)
+	char source[4096];
+	store_path(source, sizeof(source), A->lab, a->node->name, a->file->path);
+	if (nodens_unmount(A->lab, a->node->name, source, a->file->path, err) < 0)
 		return -1;
 	return store_remove(A->lab, a->node->name, a->file->path, err);
 }

@@ -16,17 +16,18 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/nsfs.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/vfs.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static void ns_file(char *buf, size_t len, const char *lab, const char *node, const char *kind)
@@ -212,6 +213,9 @@ static uint64_t mnt_ns_id(void)
 	return id;
 }
 
+/* Lays the mount src over target as the node sees it (files laid over the node's, below). */
+static int lay_in_node(int src, const char *target, bool dir, struct child_report *r);
+
 /* The run directories of the host's packaged daemons, owned as their packages make them. */
 static const char *const run_dirs[][2] = { { "/run/frr", "frr" }, { "/run/bird", "bird" } };
 
@@ -280,9 +284,8 @@ static int create_child(void *arg, struct child_report *r)
 		return child_fail(r, errno, "mount a private /tmp");
 	if (s->net->name)
 		netns_bind_etc(s->net->name);
-	if (c->hosts_fd >= 0 &&
-	    move_mount(c->hosts_fd, "", AT_FDCWD, "/etc/hosts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return child_fail(r, errno, "lay the lab's hosts file over /etc/hosts");
+	if (c->hosts_fd >= 0 && lay_in_node(c->hosts_fd, "/etc/hosts", false, r) < 0)
+		return -1; /* the message names /etc/hosts */
 	return 0;
 }
 
@@ -333,7 +336,8 @@ static void spawn_one(const struct spawn_req *q, int netfd, int host_mnt, struct
 	}
 	/* The hosts file is in /run/nstopo, which the template does not have: take it along. */
 	if (q->has_hosts &&
-	    (c.hosts_fd = open_tree(AT_FDCWD, q->hosts_file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0) {
+	    (c.hosts_fd = open_tree(AT_FDCWD, q->hosts_file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				    AT_SYMLINK_NOFOLLOW)) < 0) {
 		child_fail(r, errno, "open %s", q->hosts_file);
 		return;
 	}
@@ -557,7 +561,21 @@ int nodens_exists(const char *lab, const char *node)
 	return stat(mnt, &st) == 0 && stat(parent, &dir) == 0 && st.st_dev != dir.st_dev;
 }
 
-/* ---- files laid over the node's ---- */
+/* ---- files laid over the node's ----
+ * A target is resolved in the node's own view and never by the kernel's walk of a path string:
+ * component by component from the node's /, each step opened O_PATH|O_NOFOLLOW; a symlink is
+ * read and followed here (a relative one from its own directory, an absolute one from the node's
+ * /, `..` at the node's / stays there, as the kernel does; at most 40 links). What is missing on
+ * the way is made only in one of the node's private layers (its own /run and /tmp, or an overlay
+ * laid over the nearest existing directory, its upper layer in the node's /run), with
+ * mkdirat/openat(O_EXCL|O_NOFOLLOW) from the directory fds, and the file is laid onto the opened
+ * target. So a host symlink can say where in the node a file lands, never make the host's
+ * filesystem change. */
+
+enum { MAX_LINKS = 40 };
+
+/* The source nstopo gives its overlays: how a layer of its own is told from anything else. */
+static const char layer_source[] = "nstopo-layer";
 
 static bool under(const char *path, const char *dir)
 {
@@ -565,109 +583,389 @@ static bool under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* The mounts of this mount namespace at or under dir (mountinfo order: parents first). */
-static size_t mounts_under(const char *dir, char (*out)[1024], bool *overlay_at_dir, size_t max)
+/* mountinfo writes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+struct mnt_line {
+	unsigned id;
+	char root[1024], mp[1024], fstype[64], source[256];
+};
+
+static bool mnt_parse(const char *line, struct mnt_line *m)
+{
+	/* id parent major:minor root mountpoint options [optional...] - fstype source superopts */
+	const char *dash = strstr(line, " - ");
+	if (!dash || sscanf(line, "%u %*s %*s %1023s %1023s", &m->id, m->root, m->mp) != 3 ||
+	    sscanf(dash + 3, "%63s %255s", m->fstype, m->source) != 2)
+		return false;
+	unescape_octal(m->root);
+	unescape_octal(m->mp);
+	unescape_octal(m->source);
+	return true;
+}
+
+/* The mounts of this mount namespace under dir, not dir itself (mountinfo order: parents first;
+ * one inside another is carried along with it, AT_RECURSIVE). */
+static size_t mounts_under(const char *dir, char (*out)[1024], size_t max)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	size_t n = 0;
-	*overlay_at_dir = false;
+	size_t n = 0, cap = 0;
+	char *line = NULL;
 	if (!f)
 		return 0;
-	char line[4096];
-	while (fgets(line, sizeof(line), f)) {
-		char mp[1024], fstype[64];
-		const char *dash = strstr(line, " - ");
-		if (sscanf(line, "%*s %*s %*s %*s %1023s", mp) != 1 || !dash ||
-		    sscanf(dash + 3, "%63s", fstype) != 1)
+	struct mnt_line m;
+	while (getline(&line, &cap, f) > 0) {
+		if (!mnt_parse(line, &m) || strcmp(m.mp, dir) == 0 || !under(m.mp, dir) || n == max)
 			continue;
-		if (strcmp(mp, dir) == 0) {
-			*overlay_at_dir = strcmp(fstype, "overlay") == 0;
-			continue;
-		}
-		if (!under(mp, dir) || n == max)
-			continue;
-		bool nested = false; /* carried along with its parent (AT_RECURSIVE) */
+		bool nested = false;
 		for (size_t i = 0; i < n && !nested; i++)
-			nested = under(mp, out[i]);
+			nested = under(m.mp, out[i]);
 		if (!nested)
-			snprintf(out[n++], sizeof(*out), "%s", mp);
+			snprintf(out[n++], sizeof(*out), "%s", m.mp);
 	}
+	free(line);
 	fclose(f);
 	return n;
 }
 
-static int make_path(const char *target, bool dir, struct child_report *r)
+enum layer { LAYER_HOST, LAYER_TMPFS, LAYER_OVERLAY };
+
+/* Which layer the directory fd is in: the tmpfs nstopo mounted on the node's /run or /tmp, an
+ * overlay laid by nstopo, or anything else (the host's own, never written). */
+static enum layer layer_of(int fd)
 {
-	char parent[4096];
-	snprintf(parent, sizeof(parent), "%s", target);
-	*strrchr(parent, '/') = '\0';
-	if (parent[0] && mkdir_p(parent, 0755) < 0)
-		return child_fail(r, errno, "create %s", parent);
-	if (dir)
-		return mkdir(target, 0755) < 0 && errno != EEXIST ? child_fail(r, errno, "create %s", target) : 0;
-	int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return child_fail(r, errno, "create %s", target);
-	close(fd);
-	return 0;
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return LAYER_HOST;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return LAYER_HOST;
+	enum layer l = LAYER_HOST;
+	char *line = NULL;
+	size_t cap = 0;
+	struct mnt_line m;
+	while (getline(&line, &cap, f) > 0) {
+		if (!mnt_parse(line, &m) || m.id != sx.stx_mnt_id)
+			continue;
+		if (strcmp(m.root, "/") == 0 && strcmp(m.fstype, "tmpfs") == 0 &&
+		    (strcmp(m.mp, "/run") == 0 || strcmp(m.mp, "/tmp") == 0))
+			l = LAYER_TMPFS;
+		else if (strcmp(m.fstype, "overlay") == 0 && strcmp(m.source, layer_source) == 0)
+			l = LAYER_OVERLAY;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return l;
 }
 
-/* Lays one writable overlay (upper layer in the node's /run) over base, once; the files
- * already laid over paths under base are carried over onto it. */
-static int overlay_once(const char *base, struct child_report *r)
+/* On the root of an overlay nstopo laid: "DEV:INO" of the directory under it. */
+static const char layer_xattr[] = "trusted.nstopo.lower";
+
+/* Whether fd is an overlay nstopo laid over the directory dev:ino. */
+static bool layer_over(int fd, dev_t dev, ino_t ino)
+{
+	char want[64], have[64];
+	int n = snprintf(want, sizeof(want), "%llu:%llu", (unsigned long long)dev, (unsigned long long)ino);
+	int d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0)
+		return false;
+	ssize_t got = fgetxattr(d, layer_xattr, have, sizeof(have));
+	close(d);
+	return got == n && memcmp(have, want, (size_t)n) == 0 && layer_of(fd) == LAYER_OVERLAY;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* A target as the node sees it. */
+struct node_path {
+	int fd;                    /* O_PATH: what is at the target; -1 when nothing is */
+	int dir;                   /* O_PATH: the directory holding it; -1 when the target is one
+				    * reached by `.` or `..` */
+	char name[NAME_MAX + 1];   /* its name in dir */
+	char path[PATH_MAX];       /* where it is, without symlinks ("" is the node's /) */
+};
+
+static void node_path_close(struct node_path *t)
+{
+	close_fd(&t->fd);
+	close_fd(&t->dir);
+}
+
+enum make { MAKE_NONE, MAKE_FILE, MAKE_DIR };
+
+static int resolve(int root, const char *target, enum make make, struct node_path *out,
+		   struct child_report *r);
+
+/* Lays one writable overlay over the directory *cur (at path) with its upper layer in the node's
+ * /run, and moves *cur onto the overlay's root. The upper layer's root takes the directory's own
+ * mode and owner (/var/tmp stays 1777); files laid under it before are carried over onto it. */
+static int lay_overlay(int root, int *cur, const char *path, struct child_report *r)
 {
 	enum { MAX_SUB = 256 };
 	static char subs[MAX_SUB][1024];
-	bool already;
-	size_t n = mounts_under(base, subs, &already, MAX_SUB);
-	if (already)
-		return 0;
-	int fds[MAX_SUB];
-	for (size_t i = 0; i < n; i++)
-		if ((fds[i] = open_tree(AT_FDCWD, subs[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)) < 0)
-			return child_fail(r, errno, "hold %s", subs[i]);
+	static bool busy;
 	static int layer;
-	char upper[128], work[128], opts[4400];
-	snprintf(upper, sizeof(upper), "/run/.nstopo-layer/%d-%d/upper", (int)getpid(), layer);
-	snprintf(work, sizeof(work), "/run/.nstopo-layer/%d-%d/work", (int)getpid(), layer++);
-	if (mkdir_p(upper, 0755) < 0 || mkdir_p(work, 0755) < 0)
-		return child_fail(r, errno, "make a private layer for %s", base);
-	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", base, upper, work);
-	if (mount("overlay", base, "overlay", 0, opts) < 0)
-		return child_fail(r, errno, "lay a private layer over %s", base);
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-		if (fstat(fds[i], &st) < 0 || make_path(subs[i], S_ISDIR(st.st_mode), r) < 0 ||
-		    move_mount(fds[i], "", AT_FDCWD, subs[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			return r->code ? -1 : child_fail(r, errno, "carry %s over", subs[i]);
-		close(fds[i]);
+	if (busy)
+		return child_fail(r, EBUSY, "%s: a private layer is needed inside another one", path);
+	size_t n = mounts_under(path, subs, MAX_SUB), held = 0;
+	int fds[MAX_SUB], run = -1, top = -1, dir = -1, upper = -1, work = -1, parent = -1, nc = -1;
+	int rc = -1;
+	struct stat st;
+	char name[64], opts[256], at[64];
+	if (fstat(*cur, &st) < 0) {
+		child_fail(r, errno, "stat %s", path);
+		goto out;
 	}
+	for (; held < n; held++)
+		if ((fds[held] = open_tree(AT_FDCWD, subs[held], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					   AT_RECURSIVE | AT_SYMLINK_NOFOLLOW)) < 0) {
+			child_fail(r, errno, "hold %s", subs[held]);
+			goto out;
+		}
+	run = openat(root, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (run < 0 || layer_of(run) != LAYER_TMPFS) {
+		child_fail(r, run < 0 ? errno : EXDEV, "the node's /run is not its own tmpfs");
+		goto out;
+	}
+	if ((mkdirat(run, ".nstopo-layer", 0700) < 0 && errno != EEXIST) ||
+	    (top = openat(run, ".nstopo-layer", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		child_fail(r, errno, "make a private layer for %s", path);
+		goto out;
+	}
+	/* A layer of its own: an earlier run's process may have had this pid. */
+	do
+		snprintf(name, sizeof(name), "%d-%d", (int)getpid(), layer++);
+	while (mkdirat(top, name, 0700) < 0 && errno == EEXIST && layer < 1 << 20);
+	if ((dir = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    mkdirat(dir, "upper", 0755) < 0 || mkdirat(dir, "work", 0700) < 0 ||
+	    fchownat(dir, "upper", st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fchmodat(dir, "upper", st.st_mode & 07777, 0) < 0 ||
+	    (upper = openat(dir, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (work = openat(dir, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		child_fail(r, errno, "make a private layer for %s", path);
+		goto out;
+	}
+	/* The overlay's root shows the upper layer's attributes: it says what it lies over, so that
+	 * a directory laid from the store, with a file made inside it, still counts as laid. */
+	char lower[64];
+	int ln = snprintf(lower, sizeof(lower), "%llu:%llu", (unsigned long long)st.st_dev,
+			  (unsigned long long)st.st_ino);
+	fsetxattr(upper, layer_xattr, lower, (size_t)ln, 0); /* best effort: tmpfs has trusted.* */
+	/* Each directory by its fd: the kernel takes /proc/self/fd/N to that very directory. */
+	snprintf(opts, sizeof(opts), "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,"
+		 "workdir=/proc/self/fd/%d", *cur, upper, work);
+	snprintf(at, sizeof(at), "/proc/self/fd/%d", *cur);
+	if (mount(layer_source, at, "overlay", 0, opts) < 0) {
+		child_fail(r, errno, "lay a private layer over %s", path);
+		goto out;
+	}
+	/* *cur is the directory under the overlay; its name in its parent now leads onto it. */
+	if ((parent = openat(*cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (nc = openat(parent, strrchr(path, '/') + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    layer_of(nc) != LAYER_OVERLAY) {
+		child_fail(r, nc < 0 ? errno : EXDEV, "%s changed while a private layer was laid over it", path);
+		goto out;
+	}
+	close(*cur);
+	*cur = nc;
+	nc = -1;
+	busy = true;
+	for (size_t i = 0; i < n; i++) {
+		struct node_path t = { .fd = -1, .dir = -1 };
+		struct stat sub;
+		int e = fstat(fds[i], &sub) < 0 ? errno : 0;
+		if (e || resolve(root, subs[i], S_ISDIR(sub.st_mode) ? MAKE_DIR : MAKE_FILE, &t, r) < 0 ||
+		    move_mount(fds[i], "", t.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+			if (!r->code)
+				child_fail(r, e ? e : errno, "carry %s over", subs[i]);
+			node_path_close(&t);
+			busy = false;
+			goto out;
+		}
+		node_path_close(&t);
+	}
+	busy = false;
+	rc = 0;
+out:
+	for (size_t i = 0; i < held; i++)
+		close(fds[i]);
+	close_fd(&run);
+	close_fd(&top);
+	close_fd(&dir);
+	close_fd(&upper);
+	close_fd(&work);
+	close_fd(&parent);
+	close_fd(&nc);
+	return rc;
+}
+
+/* Makes name in the directory *cur (at path), in a private layer: *cur itself when it is in one,
+ * else in an overlay laid over it first. */
+static int make_in(int root, int *cur, const char *path, const char *name, bool file,
+		   struct child_report *r)
+{
+	if (layer_of(*cur) == LAYER_HOST) {
+		if (!path[0])
+			return child_fail(r, EPERM, "cannot make /%s at the top of the node's filesystem", name);
+		if (lay_overlay(root, cur, path, r) < 0)
+			return -1;
+	}
+	if (file) {
+		int fd = openat(*cur, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			return child_fail(r, errno, "create %s/%s", path, name);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (mkdirat(*cur, name, 0755) < 0 && errno != EEXIST)
+		return child_fail(r, errno, "create %s/%s", path, name);
 	return 0;
 }
 
-/* Makes target exist inside the node without writing to the host: in the node's own tmpfs
- * (/run, /tmp) directly, elsewhere in an overlay on the nearest existing directory whose
- * upper layer lives in the node's /run. */
-static int ensure_target(const char *target, bool dir, struct child_report *r)
+/* Resolves target in the node's view (this process is in its mount namespace; root is its /),
+ * making what is missing when asked (MAKE_DIR or MAKE_FILE: what the target itself is to be).
+ * Without make, a missing target is out->fd == -1, not a failure. */
+static int resolve(int root, const char *target, enum make make, struct node_path *out,
+		   struct child_report *r)
 {
-	struct stat st;
-	if (stat(target, &st) == 0) {
-		if (S_ISDIR(st.st_mode) != dir)
-			return child_fail(r, dir ? ENOTDIR : EISDIR, "%s exists with another type", target);
-		return 0;
+	char todo[2 * PATH_MAX], next[2 * PATH_MAX], link[PATH_MAX];
+	int links = 0, cur = fcntl(root, F_DUPFD_CLOEXEC, 0);
+	*out = (struct node_path){ .fd = -1, .dir = -1 };
+	if (cur < 0)
+		return child_fail(r, errno, "open the node's /");
+	if (snprintf(todo, sizeof(todo), "%s", target) >= (int)sizeof(todo)) {
+		close(cur);
+		return child_fail(r, ENAMETOOLONG, "%s", target);
 	}
-	if (!under(target, "/run") && !under(target, "/tmp")) {
-		char base[4096];
-		snprintf(base, sizeof(base), "%s", target);
-		do /* the nearest existing directory */
-			*strrchr(base, '/') = '\0';
-		while (base[0] && stat(base, &st) < 0);
-		if (!base[0])
-			return child_fail(r, EPERM, "cannot make %s at the top of the node's filesystem", target);
-		if (overlay_once(base, r) < 0)
-			return -1;
+	const char *p = todo;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p) { /* the path ends at a directory (/, `.`, `..`): cur itself */
+			out->fd = cur;
+			return 0;
+		}
+		const char *end = strchrnul(p, '/');
+		size_t len = (size_t)(end - p);
+		if (len > NAME_MAX) {
+			close(cur);
+			return child_fail(r, ENAMETOOLONG, "resolving %s", target);
+		}
+		char name[NAME_MAX + 1];
+		memcpy(name, p, len);
+		name[len] = '\0';
+		p = end;
+		bool last = p[strspn(p, "/")] == '\0';
+		if (strcmp(name, ".") == 0)
+			continue;
+		if (strcmp(name, "..") == 0) {
+			char *slash = strrchr(out->path, '/');
+			if (!slash)
+				continue; /* the node's / is its own parent */
+			int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (up < 0) {
+				close(cur);
+				return child_fail(r, errno, "resolving %s: open %s/..", target, out->path);
+			}
+			close(cur);
+			cur = up;
+			*slash = '\0';
+			continue;
+		}
+		int fd = -1;
+		for (int tries = 0; tries < 8; tries++) {
+			fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0 || errno != ENOENT || make == MAKE_NONE)
+				break;
+			if (make_in(root, &cur, out->path, name, last && make == MAKE_FILE, r) < 0) {
+				close(cur);
+				return -1;
+			}
+		}
+		struct stat st;
+		if (fd < 0 && errno == ENOENT && make == MAKE_NONE) {
+			out->dir = cur;
+			snprintf(out->name, sizeof(out->name), "%s", name);
+			return 0;
+		}
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			int e = errno;
+			close_fd(&fd);
+			close(cur);
+			return child_fail(r, e, "resolving %s: open %s/%s", target, out->path, name);
+		}
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t n = ++links > MAX_LINKS ? -1 : readlinkat(fd, "", link, sizeof(link) - 1);
+			int e = links > MAX_LINKS ? ELOOP : n == 0 ? ENOENT : errno;
+			close(fd);
+			if (n <= 0 || snprintf(next, sizeof(next), "%.*s%s", (int)n, link, p) >= (int)sizeof(next)) {
+				close(cur);
+				return child_fail(r, n > 0 ? ENAMETOOLONG : e, "resolving %s: the symlink %s/%s%s",
+						  target, out->path, name,
+						  e == ELOOP ? " (more than 40 symlinks: a loop?)" : "");
+			}
+			memcpy(todo, next, strlen(next) + 1);
+			p = todo;
+			if (link[0] == '/') {
+				close(cur);
+				if ((cur = fcntl(root, F_DUPFD_CLOEXEC, 0)) < 0)
+					return child_fail(r, errno, "open the node's /");
+				out->path[0] = '\0';
+			}
+			continue;
+		}
+		size_t at = strlen(out->path);
+		if (at + 1 + len >= sizeof(out->path)) {
+			close(fd);
+			close(cur);
+			return child_fail(r, ENAMETOOLONG, "resolving %s", target);
+		}
+		snprintf(out->path + at, sizeof(out->path) - at, "/%s", name);
+		if (last) {
+			out->fd = fd;
+			out->dir = cur;
+			snprintf(out->name, sizeof(out->name), "%s", name);
+			return 0;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(fd);
+			close(cur);
+			return child_fail(r, ENOTDIR, "resolving %s: %s is not a directory", target, out->path);
+		}
+		close(cur);
+		cur = fd;
 	}
-	return make_path(target, dir, r);
+}
+
+/* "/etc/x" or, when it leads elsewhere, "/etc/x (/srv/y)". */
+static const char *shown(const char *target, const struct node_path *t, char *buf, size_t len)
+{
+	if (t->path[0] && strcmp(t->path, target) != 0)
+		snprintf(buf, len, "%s (%s)", target, t->path);
+	else
+		snprintf(buf, len, "%s", target);
+	return buf;
 }
 
 struct mount_ctx {
@@ -676,7 +974,76 @@ struct mount_ctx {
 	int *fds;
 	size_t n;
 	const char *unmount; /* nodens_unmount: the target */
+	dev_t dev;           /* ... and the store entry laid over it, as the host sees it */
+	ino_t ino;
 };
+
+/* Takes the store entry away from the target, however often it was laid there; the empty
+ * stand-in made for it in an overlay of nstopo's goes too. Anything else at the target (the
+ * host's own, another mount) is left alone. */
+static int unmount_child(struct mount_ctx *c, int root, struct child_report *r)
+{
+	bool gone = false;
+	char at[64];
+	for (int k = 0; k < 16; k++) {
+		struct node_path t;
+		struct stat st;
+		struct child_report ignored = { 0 };
+		/* What cannot be resolved cannot have the entry laid over it. */
+		if (resolve(root, c->unmount, MAKE_NONE, &t, &ignored) < 0)
+			return 0;
+		if (t.fd < 0 || fstat(t.fd, &st) < 0 || st.st_dev != c->dev || st.st_ino != c->ino) {
+			node_path_close(&t);
+			break;
+		}
+		snprintf(at, sizeof(at), "/proc/self/fd/%d", t.fd);
+		if (umount2(at, MNT_DETACH) < 0) {
+			int e = errno;
+			node_path_close(&t);
+			return child_fail(r, e, "unmount %s", c->unmount);
+		}
+		node_path_close(&t);
+		gone = true;
+	}
+	struct node_path t;
+	struct stat st;
+	struct child_report ignored = { 0 };
+	if (!gone || resolve(root, c->unmount, MAKE_NONE, &t, &ignored) < 0)
+		return 0;
+	if (t.fd >= 0 && t.dir >= 0 && layer_of(t.dir) == LAYER_OVERLAY && fstat(t.fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			unlinkat(t.dir, t.name, AT_REMOVEDIR); /* only when empty */
+		else if (S_ISREG(st.st_mode) && st.st_size == 0)
+			unlinkat(t.dir, t.name, 0);
+	}
+	node_path_close(&t);
+	return 0;
+}
+
+/* In the node's mount namespace. */
+static int lay_in_node(int src, const char *target, bool dir, struct child_report *r)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return child_fail(r, errno, "open the node's /");
+	struct node_path t;
+	struct stat st;
+	char where[2 * PATH_MAX];
+	int rc = 0;
+	if (resolve(root, target, dir ? MAKE_DIR : MAKE_FILE, &t, r) < 0)
+		rc = -1;
+	else if (fstat(t.fd, &st) < 0)
+		rc = child_fail(r, errno, "stat %s", shown(target, &t, where, sizeof(where)));
+	else if (S_ISDIR(st.st_mode) != dir)
+		rc = child_fail(r, dir ? ENOTDIR : EISDIR, "%s is %s in the node: a %s cannot be laid over it",
+				shown(target, &t, where, sizeof(where)),
+				S_ISDIR(st.st_mode) ? "a directory" : "not a directory", dir ? "directory" : "file");
+	else if (move_mount(src, "", t.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		rc = child_fail(r, errno, "lay the file over %s", shown(target, &t, where, sizeof(where)));
+	node_path_close(&t);
+	close(root);
+	return rc;
+}
 
 static int mount_child(void *arg, struct child_report *r)
 {
@@ -684,26 +1051,16 @@ static int mount_child(void *arg, struct child_report *r)
 	if (setns(c->mnt_fd, CLONE_NEWNS) < 0)
 		return child_fail(r, errno, "enter the node's mount namespace");
 	if (c->unmount) {
-		if (umount2(c->unmount, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-			return child_fail(r, errno, "unmount %s", c->unmount);
-		/* The empty stand-in made for it in the node's own layer goes too. */
-		struct statfs fs;
-		struct stat st;
-		if (statfs(c->unmount, &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC &&
-		    lstat(c->unmount, &st) == 0) {
-			if (S_ISDIR(st.st_mode))
-				rmdir(c->unmount);
-			else if (S_ISREG(st.st_mode) && st.st_size == 0)
-				unlink(c->unmount);
-		}
-		return 0;
+		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			return child_fail(r, errno, "open the node's /");
+		int rc = unmount_child(c, root, r);
+		close(root);
+		return rc;
 	}
-	for (size_t i = 0; i < c->n; i++) {
-		if (ensure_target(c->m[i].target, c->m[i].dir, r) < 0)
+	for (size_t i = 0; i < c->n; i++)
+		if (lay_in_node(c->fds[i], c->m[i].target, c->m[i].dir, r) < 0)
 			return -1;
-		if (move_mount(c->fds[i], "", AT_FDCWD, c->m[i].target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			return child_fail(r, errno, "lay the file over %s", c->m[i].target);
-	}
 	return 0;
 }
 
@@ -726,7 +1083,8 @@ int nodens_mount(const char *lab, const char *node, const struct nodens_mount *m
 	if ((c.mnt_fd = open_node_mnt(lab, node, err)) < 0)
 		goto out;
 	for (; opened < n; opened++) {
-		unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m[opened].dir ? AT_RECURSIVE : 0);
+		unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+				 (m[opened].dir ? AT_RECURSIVE : 0);
 		if ((c.fds[opened] = open_tree(AT_FDCWD, m[opened].source, flags)) < 0) {
 			nst_err_set(err, errno, "open %s", m[opened].source);
 			goto out;
@@ -742,13 +1100,88 @@ out:
 	return rc;
 }
 
-int nodens_unmount(const char *lab, const char *node, const char *target, struct nst_err *err)
+int nodens_unmount(const char *lab, const char *node, const char *source, const char *target,
+		   struct nst_err *err)
 {
 	struct mount_ctx c = { .unmount = target };
+	struct stat st;
+	if (lstat(source, &st) < 0)
+		return errno == ENOENT ? 0 : nst_err_set(err, errno, "stat %s", source);
+	c.dev = st.st_dev;
+	c.ino = st.st_ino;
 	if ((c.mnt_fd = open_node_mnt(lab, node, err)) < 0)
 		return -1;
 	int rc = in_child(mount_child, &c, NULL, NULL, err);
 	close(c.mnt_fd);
+	return rc;
+}
+
+/* ---- what nodes see ---- */
+
+struct seen_ctx {
+	const char *lab;
+	int ns_dir;
+	struct nodens_seen *e;
+	size_t n;
+	bool *laid; /* shared with the parent */
+};
+
+static int seen_child(void *arg, struct child_report *r)
+{
+	struct seen_ctx *c = arg;
+	int root = -1;
+	for (size_t i = 0; i < c->n; i++) {
+		if (i == 0 || strcmp(c->e[i].node, c->e[i - 1].node) != 0) {
+			char name[320];
+			snprintf(name, sizeof(name), "%s.mnt", c->e[i].node);
+			close_fd(&root);
+			int fd = openat(c->ns_dir, name, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, CLONE_NEWNS) < 0) {
+				int e = errno;
+				close_fd(&fd);
+				return child_fail(r, e, "enter node %s's mount namespace", c->e[i].node);
+			}
+			close(fd);
+			if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+				return child_fail(r, errno, "open node %s's /", c->e[i].node);
+		}
+		struct node_path t;
+		struct stat st;
+		struct child_report ignored = { 0 };
+		/* A target that cannot be resolved does not show the entry either; a directory entry
+		 * with a private layer over it (for a file made inside it) does. */
+		c->laid[i] = resolve(root, c->e[i].target, MAKE_NONE, &t, &ignored) == 0 && t.fd >= 0 &&
+			     fstat(t.fd, &st) == 0 &&
+			     ((st.st_dev == c->e[i].dev && st.st_ino == c->e[i].ino) ||
+			      (S_ISDIR(st.st_mode) && layer_over(t.fd, c->e[i].dev, c->e[i].ino)));
+		node_path_close(&t);
+	}
+	close_fd(&root);
+	return 0;
+}
+
+int nodens_seen(const char *lab, struct nodens_seen *e, size_t n, struct nst_err *err)
+{
+	if (n == 0)
+		return 0;
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+	struct seen_ctx c = { .lab = lab, .e = e, .n = n };
+	c.laid = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c.laid == MAP_FAILED)
+		return nst_err_set(err, errno, "map memory");
+	int rc = -1;
+	if ((c.ns_dir = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		nst_err_set(err, errno, "open %s", dir);
+		goto out;
+	}
+	rc = in_child(seen_child, &c, NULL, NULL, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		e[i].laid = c.laid[i];
+out:
+	if (c.ns_dir >= 0)
+		close(c.ns_dir);
+	munmap(c.laid, n);
 	return rc;
 }
 

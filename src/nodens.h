@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "netns.h"
@@ -31,12 +32,27 @@ int nodens_create_start(const struct nodens_spec *s, struct nst_err *err);
 int nodens_create_wait(char *failed_node, size_t len, struct nst_err *err);
 /* 1 when the node's namespaces are kept, 0 when not. */
 int nodens_exists(const char *lab, const char *node);
-/* Lays store entries over their targets inside a running node; a missing target is made in a
- * private layer (tmpfs and overlayfs), never on the host's own filesystem. */
+/* Lays store entries over their targets inside a running node. A target is resolved in the
+ * node's view (symlinks followed by nstopo itself, never the kernel's walk of the host's path);
+ * what is missing is made in a private layer (the node's /run or /tmp tmpfs, or an overlay whose
+ * upper layer is in the node's /run), never on the host's own filesystem. */
 int nodens_mount(const char *lab, const char *node, const struct nodens_mount *m, size_t n,
 		 struct nst_err *err);
-/* Takes a file laid over target away again inside a running node. */
-int nodens_unmount(const char *lab, const char *node, const char *target, struct nst_err *err);
+/* Takes the store entry source (host's view) away from target again inside a running node;
+ * whatever else is at target is left alone. */
+int nodens_unmount(const char *lab, const char *node, const char *source, const char *target,
+		   struct nst_err *err);
+
+/* Whether a node sees a store entry at its target (resolved as nodens_mount does). */
+struct nodens_seen {
+	const char *node, *target;
+	dev_t dev; /* the store entry, as the host sees it */
+	ino_t ino;
+	bool laid; /* out */
+};
+/* Fills laid for each entry; entries of one node must be next to each other. One child visits
+ * every node's mount namespace in turn; nothing is forked when n is 0. */
+int nodens_seen(const char *lab, struct nodens_seen *e, size_t n, struct nst_err *err);
 /* Lets the node's kept namespaces go. */
 int nodens_remove(const char *lab, const char *node, struct nst_err *err);
 /* Lets the lab's namespace directory (/run/nstopo/LAB/ns) go, once no node is left. */

@@ -610,6 +610,44 @@ static void take_daemons(struct topo_lab *have, const struct topo_lab *want)
 	free(p);
 }
 
+/* Whether each node sees its store entries where the file puts them: an entry whose lay failed
+ * (or was undone in the node) is drift, not "up to date". Asked only for nodes the file still has,
+ * with entries; one child visits them all, none is forked when there are none. */
+static int take_seen(struct topo_lab *have, const struct topo_lab *want, struct nst_err *err)
+{
+	size_t n = 0, k = 0;
+	for (size_t i = 0; want && i < have->n_nodes; i++) {
+		const struct topo_node *node = have->nodes[i];
+		if (node->kind != NODE_ROOT && node->has_env && topo_node_find(want, node->name))
+			n += node->n_files;
+	}
+	if (n == 0)
+		return 0;
+	struct nodens_seen *e = xcalloc(n, sizeof(*e));
+	struct topo_file **of = xcalloc(n, sizeof(*of));
+	for (size_t i = 0; i < have->n_nodes; i++) {
+		struct topo_node *node = have->nodes[i];
+		if (node->kind == NODE_ROOT || !node->has_env || !topo_node_find(want, node->name))
+			continue;
+		for (size_t j = 0; j < node->n_files; j++) {
+			char entry[4096];
+			struct stat st;
+			store_path(entry, sizeof(entry), have->name, node->name, node->files[j].path);
+			if (lstat(entry, &st) < 0)
+				continue; /* gone since it was read: the digest tells */
+			e[k] = (struct nodens_seen){ .node = node->name, .target = node->files[j].path,
+						     .dev = st.st_dev, .ino = st.st_ino };
+			of[k++] = &node->files[j];
+		}
+	}
+	int rc = nodens_seen(have->name, e, k, err);
+	for (size_t i = 0; rc == 0 && i < k; i++)
+		of[i]->unseen = !e[i].laid;
+	free(e);
+	free(of);
+	return rc;
+}
+
 int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **have,
 		struct kview *kv, struct nst_err *err)
 {
@@ -618,6 +656,8 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	*have = h;
 	if (observe_namespaces(lab_name, want, h, kv, err) < 0)
 		return -1;
+	if (take_seen(h, want, err) < 0)
+		return nst_err_wrap(err, "check what the nodes see");
 	/* The host's own namespace: only interfaces that carry this lab's marker. */
 	struct netns home = *netns_home();
 	home.nl = NULL;

@@ -508,7 +508,7 @@ static bool files_changed(const struct topo_node *wn, const struct topo_node *hn
 {
 	for (size_t i = 0; i < wn->n_files; i++) {
 		const struct topo_file *h = file_find(hn, wn->files[i].path);
-		if (!h || h->digest != wn->files[i].digest)
+		if (!h || h->digest != wn->files[i].digest || h->unseen)
 			return true;
 	}
 	return false;
@@ -522,12 +522,14 @@ static void set_files(struct differ *D)
 			hn = NULL; /* its new mount namespace has none of them yet */
 		for (size_t f = 0; wn->kind != NODE_ROOT && f < wn->n_files; f++) {
 			const struct topo_file *h = file_find(hn, wn->files[f].path);
-			if (h && h->digest == wn->files[f].digest)
+			if (h && h->digest == wn->files[f].digest && !h->unseen)
 				continue;
 			struct action *a = emit(D, ACT_FILE_SET, D->want, wn);
 			a->file = &wn->files[f];
 			a->loc = wn->files[f].loc;
-			a->change = h != NULL;
+			if (h)
+				a->change = (h->digest != wn->files[f].digest ? FILE_CHG_CONTENT : 0) |
+					    (h->unseen ? FILE_CHG_UNSEEN : 0);
 		}
 		for (size_t f = 0; hn && f < hn->n_files; f++)
 			if (!file_find(wn, hn->files[f].path))
@@ -913,10 +915,15 @@ void plan_action_text(const struct action *a, char *buf, size_t len)
 			 a->node->name);
 		break;
 	case ACT_FILE_SET:
-	case ACT_FILE_DEL:
-		snprintf(buf, len, "file %s:%s%s", a->node->name, a->file->path,
-			 a->kind == ACT_FILE_SET && a->change ? " differs from the lab file" : "");
+	case ACT_FILE_DEL: {
+		bool set = a->kind == ACT_FILE_SET;
+		snprintf(buf, len, "file %s:%s%s%s%s", a->node->name, a->file->path,
+			 set && (a->change & FILE_CHG_CONTENT) ? " differs from the lab file" : "",
+			 set && a->change == (FILE_CHG_CONTENT | FILE_CHG_UNSEEN) ? " and" : "",
+			 set && (a->change & FILE_CHG_UNSEEN) ? " is not what the node sees there (not laid "
+								"over it)" : "");
 		break;
+	}
 	case ACT_LAB_DIR_DEL:
 		store_lab_dir(x, sizeof(x), a->lab->name);
 		snprintf(buf, len, "file %s (the lab's run directory)", x);

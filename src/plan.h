@@ -44,6 +44,9 @@ enum action_kind {
 /* What ACT_LINK_SET changes. */
 enum { CHG_UP = 1u << 0, CHG_MTU = 1u << 1, CHG_MAC = 1u << 2, CHG_MASTER = 1u << 3,
        CHG_MARK = 1u << 4 /* made by nstopo, not yet marked as the lab's */ };
+/* What ACT_FILE_SET changes (0: a new file): the store entry's content, and/or what the node
+ * sees at the path (the entry is not laid over it). */
+enum { FILE_CHG_CONTENT = 1u << 0, FILE_CHG_UNSEEN = 1u << 1 };
 
 struct action {
 	enum action_kind kind;
@@ -60,7 +63,7 @@ struct action {
 	const struct topo_nat *nat;         /* ACT_NAT_ADD: desired; ACT_NAT_DEL_RULE: observed */
 	const struct topo_file *file;       /* ACT_FILE_SET: desired; ACT_FILE_DEL: observed */
 	const char *text;                   /* ACT_HOSTS_SET: the content; ACT_DAEMONS_*: why */
-	unsigned change;                    /* ACT_LINK_SET: CHG_* */
+	unsigned change;                    /* ACT_LINK_SET: CHG_*; ACT_FILE_SET: FILE_CHG_* */
 	uint32_t mtu;                       /* ACT_LINK_SET: the wanted mtu */
 	bool master;                        /* ACT_LINK_SET: wanted in the node's bridge */
 	struct srcloc loc;                  /* where the file asks for it (zero for deletions) */

@@ -143,6 +143,7 @@ struct topo_file {
 	unsigned has;
 	struct srcloc loc;
 	uint64_t digest; /* of the content (want: of the source; have: of the store entry) */
+	bool unseen;     /* have: the node does not see the store entry at path (not laid) */
 };
 
 struct topo_exec {
