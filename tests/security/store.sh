@@ -29,6 +29,8 @@ nodes:
       /etc/tree: {from: src/tree/}
       /usr/local/bin/suid: {from: /usr/bin/id, mode: "4755"}
       /srv/open: {dir: true, mode: "7777"}
+    exec:
+      - {cmd: [sh, -c, "echo started; exec sleep 1000"], background: true}
 tests:
   - exec: {node: r1, cmd: [cat, /etc/inline]}
     output: hello
@@ -65,6 +67,8 @@ else
 fi
 expect_rc 1 "the 7777 directory is not writable from the host" \
 	as_user touch "$store/%2Fsrv%2Fopen/x"
+same "the exec: record and the background log are root's 0600" "0 600 0 600" \
+	"$(stat -c '%u %a' /run/nstopo/sec/exec/r1 /run/nstopo/sec/log/r1.1.log | tr '\n' ' ' | sed 's/ $//')"
 expect_rc 0 "diff is clean after up (modes included)" n diff "$WORK/sec.yaml"
 expect_rc 0 "up again changes nothing" n up "$WORK/sec.yaml"
 contains "... saying so" "up to date" "$WORK/out"
@@ -72,7 +76,15 @@ chmod 640 "$WORK/src/secret"
 expect_rc 1 "a source's new mode is a difference" n diff "$WORK/sec.yaml"
 expect_rc 0 "up applies it" n up "$WORK/sec.yaml"
 same "... in the node" 640 "$(node_mode /etc/secret)"
-expect_rc 0 "down" n down "$WORK/sec.yaml"
+# Removal never enters another mount, even one under a directory it removes.
+mkdir "$store/%2Fvar%2Ftmp%2Fshared/mnt"
+mount -t tmpfs keep "$store/%2Fvar%2Ftmp%2Fshared/mnt"
+: >"$store/%2Fvar%2Ftmp%2Fshared/mnt/kept"
+expect_rc 3 "down with a mount inside the store: refused there" n down "$WORK/sec.yaml"
+check "... the mount's file is untouched" test -e "$store/%2Fvar%2Ftmp%2Fshared/mnt/kept"
+umount "$store/%2Fvar%2Ftmp%2Fshared/mnt"
+expect_rc 0 "down" n down --lab sec
+check "the lab's directory is gone" test ! -e /run/nstopo/sec
 
 # ---- (b) the lock planted as a symlink ----
 printf 'keep\n' >"$WORK/target"
@@ -103,6 +115,9 @@ chown 4242 /run/nstopo
 expect_rc 3 "/run/nstopo owned by another user: refused" n up "$WORK/sec.yaml"
 contains "... saying why" "/run/nstopo is owned by uid 4242" "$WORK/out"
 chown 0 /run/nstopo
+chmod 0777 /run/nstopo
+expect_rc 0 "a root-owned /run/nstopo of mode 0777: used" n down --lab sec
+same "... and made 0755" 755 "$(mode_of /run/nstopo)"
 mkdir "$WORK/elsewhere"
 # A /run of its own, where /run/nstopo can be a symlink (the sandbox's is a mount point).
 expect_rc 3 "/run/nstopo a symlink: refused" unshare --mount --propagation private sh -c '
@@ -186,7 +201,7 @@ for round in 1 2 3 4 5; do
 	nsenter --mount=/run/nstopo/sec/ns/r1.mnt setpriv --reuid=4242 --regid=4242 --clear-groups \
 		perl -e "$attack" "$WORK/victim.d" b &
 	a2=$!
-	wait_until 5000 test -e "$shared/reada" -a -e "$shared/readb"
+	wait_until 5000 test -e "$shared/readya" -a -e "$shared/readyb"
 	n down --lab sec >"$WORK/down.log" 2>&1
 	kill "$a1" "$a2" 2>/dev/null
 	wait "$a1" "$a2" 2>/dev/null
