@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +414,22 @@ void store_read_node(struct topo_lab *have, struct topo_node *node, const char *
 
 /* ---- writing ---- */
 
+/* EXDEV from safefs_remove: it found a mount and left it (and what holds it) alone. */
+static int removal_failed(struct nst_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int removal_failed(struct nst_err *err, int code, const char *fmt, ...)
+{
+	char path[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (code == EXDEV)
+		return nst_err_set(err, 0, "remove %s: something is mounted inside it; it is left alone "
+				      "until that is unmounted", path);
+	return nst_err_set(err, code, "remove %s", path);
+}
+
 /* Rewrites the regular file name under dirfd in place (same inode), made when missing. */
 static int write_in_place(int dirfd, const char *name, const char *data, size_t len, uid_t uid,
 			  gid_t gid, uint32_t mode)
@@ -488,7 +505,7 @@ int store_write(const char *lab, const char *node, const struct topo_file *f, st
 	if (!is_new && (S_ISDIR(cur.st_mode) != dir || (!dir && !S_ISREG(cur.st_mode)))) {
 		/* The kind changed: a new entry (the caller lays it over the node again). */
 		if (safefs_remove(nd, name) < 0) {
-			nst_err_set(err, errno, "remove %s", path);
+			removal_failed(err, errno, "%s", path);
 			goto out;
 		}
 		is_new = true;
@@ -552,7 +569,7 @@ static int remove_under(const char *lab, const char *sub, const char *name, stru
 		close(fd);
 	close(labfd);
 	if (rc < 0)
-		return nst_err_set(err, e, "remove %s/%s/%s/%s", NSTOPO_RUN_DIR, lab, sub, name);
+		return removal_failed(err, e, "%s/%s/%s/%s", NSTOPO_RUN_DIR, lab, sub, name);
 	return 0;
 }
 
@@ -573,7 +590,7 @@ int store_remove_lab(const char *lab, struct nst_err *err)
 		return err->code == ENOENT ? (nst_err_clear(err), 0) : -1;
 	close(labfd);
 	if (safefs_remove(safefs_run_dir(err), lab) < 0)
-		return nst_err_set(err, errno, "remove %s", dir);
+		return removal_failed(err, errno, "%s", dir);
 	return 0;
 }
 

@@ -81,6 +81,7 @@ mkdir "$store/%2Fvar%2Ftmp%2Fshared/mnt"
 mount -t tmpfs keep "$store/%2Fvar%2Ftmp%2Fshared/mnt"
 : >"$store/%2Fvar%2Ftmp%2Fshared/mnt/kept"
 expect_rc 3 "down with a mount inside the store: refused there" n down "$WORK/sec.yaml"
+contains "... saying why" "something is mounted inside it" "$WORK/out"
 check "... the mount's file is untouched" test -e "$store/%2Fvar%2Ftmp%2Fshared/mnt/kept"
 umount "$store/%2Fvar%2Ftmp%2Fshared/mnt"
 expect_rc 0 "down" n down --lab sec
@@ -145,6 +146,12 @@ mkdir -p "$WORK/bigdir/a"
 truncate -s 9M "$WORK/bigdir/one" "$WORK/bigdir/a/two"
 sed -i 's|from: big}|from: bigdir/}|' "$WORK/big.yaml"
 expect_rc 2 "a from: directory of 18 MiB in all: refused too" n up "$WORK/big.yaml"
+contains "... naming the limit" "16 MiB" "$WORK/out"
+same "nothing was made" "" "$(ip netns list)"
+
+# A file whose size says nothing of what it holds is measured as it is read.
+sed -i 's|from: bigdir/}|from: /proc/self/pagemap}|' "$WORK/big.yaml"
+expect_rc 2 "a from: that reads on past 16 MiB: refused" n up "$WORK/big.yaml"
 contains "... naming the limit" "16 MiB" "$WORK/out"
 same "nothing was made" "" "$(ip netns list)"
 
