@@ -10,14 +10,13 @@
 #include "safefs.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,7 +60,8 @@ void store_lab_dir(char *buf, size_t len, const char *lab)
 	snprintf(buf, len, "%s/%s", NSTOPO_RUN_DIR, lab);
 }
 
-/* The entry's name in files/NODE: the target with '/' and '%' escaped. */
+/* The entry's name in files/NODE: the target with '/' and '%' escaped (as store_path), one
+ * component, so that it is looked up relative to the node's directory. */
 static int entry_name(const char *target, char *buf, size_t len)
 {
 	size_t n = 0;

@@ -18,6 +18,7 @@ printf 'x\n' >"$WORK/src/tree/sub/suid"
 chmod 4755 "$WORK/src/tree/sub/suid"
 chmod 700 "$WORK/src/tree/sub"
 ln -s script "$WORK/src/tree/link"
+mkfifo "$WORK/src/tree/fifo"
 cat >"$WORK/sec.yaml" <<YAML
 name: sec
 nodes:
@@ -54,6 +55,7 @@ same "a from: directory keeps its source's modes" "755 750 700" \
 	"$(node_mode /etc/tree) $(node_mode /etc/tree/script) $(node_mode /etc/tree/sub)"
 same "... and drops setuid bits the file did not ask for" 755 "$(node_mode /etc/tree/sub/suid)"
 same "a symlink in a from: directory stays a symlink" "script" "$(n exec r1 readlink /etc/tree/link)"
+check "a fifo in a from: directory is left out" n exec r1 test ! -e /etc/tree/fifo
 same "mode: 4755 is setuid in the node" 4755 "$(node_mode /usr/local/bin/suid)"
 same "mode: 1777 and 7777 directories as asked" "1777 7777" "$(node_mode /var/tmp/shared) $(node_mode /srv/open)"
 same "the scratch user reads the secret in no store file" "" \
