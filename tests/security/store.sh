@@ -98,6 +98,13 @@ expect_rc 3 "down --lab too" n down --lab sec
 same "the symlink's target is unchanged" keep "$(cat "$WORK/target")"
 same "nothing was made" "" "$(ip netns list)"
 rm /run/nstopo/sec.lock
+# A hard link (planted while /run/nstopo was writable by others) is refused the same way.
+printf 'keep\n' >/run/nstopo/other
+ln /run/nstopo/other /run/nstopo/sec.lock
+expect_rc 3 "up with a hard link as the lock: refused" n up "$WORK/sec.yaml"
+contains "... saying why" "sec.lock has other names" "$WORK/out"
+same "the other file is unchanged" keep "$(cat /run/nstopo/other)"
+rm /run/nstopo/sec.lock /run/nstopo/other
 
 # ---- (c) the lab directory planted as a symlink ----
 mkdir "$WORK/labdir"
