@@ -578,11 +578,8 @@ static int exec_run(struct applier *A, const struct action *a, struct nst_err *e
 			continue;
 		}
 		char log[1024];
-		store_lab_dir(log, sizeof(log), A->lab);
-		size_t l = strlen(log);
-		snprintf(log + l, sizeof(log) - l, "/log");
-		mkdir(log, 0755);
-		snprintf(log + l, sizeof(log) - l, "/log/%s.%zu.log", a->node->name, i + 1);
+		if (store_log_prepare(A->lab, a->node->name, i + 1, log, sizeof(log), err) < 0)
+			return -1;
 		char **env = topo_node_env_new(a->node);
 		struct run_opts o = { .lab = A->lab, .node = a->node->name, .net = &kn->ns,
 				      .role = "exec", .background = true, .log_path = log,

@@ -4,17 +4,75 @@
 #include "cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double seconds_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The report is written to a new file beside out, then renamed over it: a symlink or a hard
+ * link planted at out is replaced, never written through (fs.protected_symlinks may be 0). */
+static int write_junit(const char *out, const char *lab, const struct check_result *r, size_t n,
+		       double seconds)
+{
+	char dir[4096];
+	const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
+	if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..")) {
+		errno = EISDIR;
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	char tmp[512];
+	int fd = -1;
+	for (unsigned i = 0; fd < 0 && i < 100; i++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(tmp, sizeof(tmp), ".%.200s.%ld.%ld.%u", base, (long)getpid(), ts.tv_nsec, i);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		int e = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlinkat(dfd, tmp, 0);
+		}
+		close(dfd);
+		errno = e;
+		return -1;
+	}
+	check_print_junit(f, lab, r, n, seconds);
+	int rc = fflush(f) == 0 && !ferror(f) ? 0 : -1;
+	int e = errno;
+	if (fclose(f) != 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc == 0 && renameat(dfd, tmp, dfd, base) < 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc < 0)
+		unlinkat(dfd, tmp, 0);
+	close(dfd);
+	errno = e;
+	return rc;
 }
 
 int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs)
@@ -38,15 +96,10 @@ int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs)
 		return cmd_fail(&err);
 	}
 	check_print_tap(stdout, r, n);
-	if (junit) {
-		FILE *f = fopen(junit, "w");
-		if (!f) {
-			fprintf(stderr, "nstopo test: cannot write %s: %s\n", junit, strerror(errno));
-			free(r);
-			return NST_EXIT_SYSTEM;
-		}
-		check_print_junit(f, lab->name, r, n, seconds_now() - start);
-		fclose(f);
+	if (junit && write_junit(junit, lab->name, r, n, seconds_now() - start) < 0) {
+		fprintf(stderr, "nstopo test: cannot write %s: %s\n", junit, strerror(errno));
+		free(r);
+		return NST_EXIT_SYSTEM;
 	}
 	free(r);
 	return failed ? NST_EXIT_DIFFERS : NST_EXIT_OK;

@@ -5,6 +5,7 @@
  * Namespace changes happen in short-lived children: setns(CLONE_NEWNS) needs an unshared fs
  * context, and the parent keeps its own root and working directory. */
 #include "nodens.h"
+#include "safefs.h"
 #include "arena.h"
 
 #include <dirent.h>
@@ -163,28 +164,22 @@ static int template_get(struct nst_err *err)
 
 /* ---- the lab's namespace directory ---- */
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* A namespace file cannot be bound on a shared mount: ns/ is a private bind mount of itself. */
+/* A namespace file cannot be bound on a shared mount: ns/ is a private bind mount of itself.
+ * The lab's directory is made (root's, 0700) and checked by safefs_lab_dir first; the path used
+ * for mount() then goes only through directories no one but root may change. */
 static int lab_ns_dir(const char *lab, struct nst_err *err)
 {
 	char dir[512];
 	snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
-	if (mkdir_p(dir, 0755) < 0)
-		return nst_err_set(err, errno, "create %s", dir);
+	int labfd = safefs_lab_dir(lab, SAFEFS_CREATE, err);
+	if (labfd < 0)
+		return -1;
+	int ns = safefs_mkdir(labfd, "ns", 0755, NULL);
+	int e = errno;
+	close(labfd);
+	if (ns < 0)
+		return nst_err_set(err, e, "create %s", dir);
+	close(ns);
 	if (mount("", dir, NULL, MS_PRIVATE, NULL) == 0)
 		return 0;
 	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0 || mount("", dir, NULL, MS_PRIVATE, NULL) < 0)

@@ -10,7 +10,8 @@
 #include "err.h"
 #include "topo.h"
 
-/* /run/nstopo/LAB, the lab's run directory: ns/ (nodens), files/, hosts, exec/, log/. */
+/* /run/nstopo/LAB, the lab's run directory (root's, 0700: safefs_lab_dir): ns/ (nodens),
+ * files/, hosts, exec/, log/. For messages; every operation goes through safefs_lab_dir. */
 void store_lab_dir(char *buf, size_t len, const char *lab);
 /* Removes a node's files (files/NODE and its exec: record), or the whole lab directory. */
 int store_remove_node(const char *lab, const char *node, struct nst_err *err);
@@ -21,8 +22,13 @@ void store_path(char *buf, size_t len, const char *lab, const char *node, const 
 /* /run/nstopo/LAB/hosts, laid over every node's /etc/hosts. */
 void store_hosts_path(char *buf, size_t len, const char *lab);
 
-/* Fills the digest of every file the lab file asks for (reading `from:` sources). */
+/* Fills the digest of every file the lab file asks for (reading `from:` sources): content, mode
+ * and owner as they will be stored. A `from:` over SAFEFS_FROM_MAX (16 MiB, a directory's files
+ * together) or unreadable is an input error (NST_EXIT_INPUT) at the file's line. */
 int store_digest_want(struct topo_lab *want, struct nst_err *err);
+/* The size of a `from:` source (a directory: its regular files together, counted until past
+ * SAFEFS_FROM_MAX, 16 MiB), for validate to refuse one that is too large; -1 with errno. */
+int store_from_size(const char *from, bool dir, uint64_t *size);
 /* Reads a node's store entries into have (path, kind, digest computed the way the wanted file
  * of that path is, so the two compare). */
 void store_read_node(struct topo_lab *have, struct topo_node *node, const char *lab,
@@ -42,6 +48,10 @@ int store_hosts_write(const char *lab, const char *text, struct nst_err *err);
 /* The record of the `exec:` lines a node last ran to the end (their text), NULL when none. */
 char *store_exec_read(struct arena *ar, const char *lab, const char *node);
 int store_exec_write(const char *lab, const char *node, const char *text, struct nst_err *err);
+/* Makes the log of a node's n-th (from 1) background exec: line, /run/nstopo/LAB/log/NODE.N.log,
+ * root's 0600 (kept, appended to, when it exists), and puts its path in path. */
+int store_log_prepare(const char *lab, const char *node, size_t n, char *path, size_t len,
+		      struct nst_err *err);
 /* The canonical text of a node's exec: lines ("" when none). Owned by ar. */
 char *store_exec_text(struct arena *ar, const struct topo_node *node);
 

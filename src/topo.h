@@ -19,6 +19,8 @@ enum {
 	TOPO_HOSTNAME_MAX = 63,
 	TOPO_NETNS_NAME_MAX = 200,
 	TOPO_IFNAME_MAX = 15,
+	/* The most a `from:` may hold (a file, or a directory's files together), in MiB. */
+	TOPO_FROM_MAX_MIB = 16,
 	/* Route protocol number nstopo's routes carry (contrib/rt_protos.d/nstopo.conf). */
 	TOPO_RTPROT = 77,
 	/* iface->link of an end whose link had errors: not reported again as "on no link". */

@@ -762,6 +762,10 @@ static void check_files(struct checker *C, const struct topo_node *node)
 				SAY(C, f->loc, "%s: '%s' is not a directory", f->path, f->from);
 			else if (!f->from_dir && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 				SAY(C, f->loc, "%s: '%s' is not a regular file or directory", f->path, f->from);
+			/* A directory's total is counted when it is copied (store.c), before any change. */
+			else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > ((uint64_t)TOPO_FROM_MAX_MIB << 20))
+				SAY(C, f->loc, "%s: '%s' is larger than %d MiB, the most a from: may hold",
+				    f->path, f->from, TOPO_FROM_MAX_MIB);
 		}
 		if ((f->has & FILE_HAS_OWNER) && !getpwnam(f->owner))
 			SAY(C, f->loc, "%s: no user '%s' on this machine", f->path, f->owner);
