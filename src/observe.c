@@ -676,7 +676,7 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	char dir[512];
 	struct stat st;
 	store_lab_dir(dir, sizeof(dir), lab_name);
-	h->has_run_dir = stat(dir, &st) == 0;
+	h->has_run_dir = lstat(dir, &st) == 0; /* a symlink there is refused by the lock */
 	h->hosts = store_hosts_read(&h->arena, lab_name);
 	take_daemons(h, want);
 	return 0;
