@@ -201,11 +201,32 @@ static void open_lab(struct cgroup_set *s, const char *lab)
 	close_fd(&top);
 }
 
+/* `nstopo exec r1 nstopo down` must not kill itself with the node: it steps out to the
+ * hierarchy's root first. */
+static void leave_lab(const char *lab)
+{
+	char want[300], line[4096] = "";
+	snprintf(want, sizeof(want), "0::/nstopo/%s/", lab);
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	bool inside = false;
+	while (f && !inside && fgets(line, sizeof(line), f))
+		inside = strncmp(line, want, strlen(want)) == 0;
+	if (f)
+		fclose(f);
+	int root = inside ? open_root() : -1;
+	int fd = root >= 0 ? openat(root, "cgroup.procs", O_WRONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	if (fd >= 0)
+		cgroup_join(fd);
+	close_fd(&fd);
+	close_fd(&root);
+}
+
 void cgroup_set_open(struct cgroup_set *s, const char *lab, const char *const *nodes, size_t n)
 {
 	open_lab(s, lab);
 	if (s->lab_dir < 0)
 		return;
+	leave_lab(lab);
 	size_t cap = 0;
 	struct adder a = { s, &cap };
 	if (!nodes)
@@ -252,9 +273,9 @@ static void read_tree(int dir, struct pid_list *l)
 	if (!f) {
 		close_fd(&fd);
 	} else {
-		long pid;
+		long pid, self = getpid();
 		while (fscanf(f, "%ld", &pid) == 1) {
-			if (pid <= 0)
+			if (pid <= 0 || pid == self)
 				continue;
 			if (*l->count == *l->cap)
 				*l->v = xrealloc(*l->v, (*l->cap = *l->cap ? *l->cap * 2 : 16) * sizeof(pid_t));

@@ -112,6 +112,16 @@ if [ -n "$cg" ] && [ -n "${NSTOPO_TEST_CGROUP:-}" ]; then
 	check "... and the cgroup is gone" test ! -e "$cg/nstopo"
 	kill -9 "$ghost" 2>/dev/null
 	wait "$ghost" 2>/dev/null
+
+	# down run from a process in a node's cgroup (`nstopo exec`, back in the sandbox's
+	# namespaces) steps out of it rather than kill itself half-way.
+	expect_rc 0 "up again" n up "$lab"
+	expect_rc 0 "down from inside r1's cgroup finishes" \
+		n exec r1 nsenter -t 1 -m -n -u "$NSTOPO" down --lab procs
+	check "... r1's processes ended" gone 1003
+	check "... r2's too" gone 1007
+	check "... nothing is left" wait_until 2000 nothing_left
+	check "... no nstopo cgroup" test ! -e "$cg/nstopo"
 else
 	echo "# no cgroup v2 here: the fallback only"
 fi
