@@ -108,6 +108,7 @@ if [ -n "$cg" ] && [ -n "${NSTOPO_TEST_CGROUP:-}" ]; then
 	ghost=$!
 	check "a leftover cgroup's process runs" wait_until 3000 running 1009
 	expect_rc 0 "down --lab ends the processes of a leftover cgroup" n down --lab ghost
+	contains "... and says so" "lab ghost was not running: ended 1 leftover process" "$WORK/out"
 	check "... sleep 1009 ended" gone 1009
 	check "... and the cgroup is gone" test ! -e "$cg/nstopo"
 	kill -9 "$ghost" 2>/dev/null
