@@ -122,7 +122,8 @@ static int node_add(struct applier *A, const struct action *a, struct nst_err *e
 	struct new_node nn = { A->lab, a->node->name, node_uses_ipv6(a->node) };
 	struct netns ns;
 	netns_remove_placeholder(name);
-	if (netns_create(name, &ns, init_node_inside, &nn, err) < 0)
+	if (run_stop_leftover(A->lab, a->node->name, RUN_STOP_GRACE_MS, err) < 0 ||
+	    netns_create(name, &ns, init_node_inside, &nn, err) < 0)
 		return -1;
 	struct knode *kn = kview_add(A->kv, name, &ns);
 	return node_env_add_in(A, a->node, &kn->ns, true, err);

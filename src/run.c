@@ -247,10 +247,12 @@ static int stop_nodes(const char *lab, const struct run_node *v, size_t n, unsig
 	pid_t *pids = NULL;
 	size_t count = 0, cap = 0;
 	cgroup_set_pids(&cg, &pids, &count, &cap);
+	size_t in_cgroups = count;
 	find_pids(&ns, &pids, &count, &cap);
+	bool by_ns = count > in_cgroups;
 	count = sort_unique(pids, count);
 	size_t total = count, still = end_pids(pids, count, &cg, grace_ms);
-	for (int round = 0; round < NS_ROUNDS && !still; round++) {
+	for (int round = 0; by_ns && round < NS_ROUNDS && !still; round++) {
 		count = 0;
 		find_pids(&ns, &pids, &count, &cap);
 		if (!count)
@@ -275,6 +277,19 @@ int run_stop_nodes(const char *lab, const struct run_node *v, size_t n, unsigned
 int run_stop_lab(const char *lab, unsigned grace_ms, struct nst_err *err)
 {
 	return stop_nodes(lab, NULL, 0, grace_ms, err);
+}
+
+int run_stop_leftover(const char *lab, const char *node, unsigned grace_ms, struct nst_err *err)
+{
+	struct cgroup_set cg;
+	cgroup_set_open(&cg, lab, &node, 1);
+	pid_t *pids = NULL;
+	size_t count = 0, cap = 0;
+	cgroup_set_pids(&cg, &pids, &count, &cap);
+	size_t still = cg.n ? end_pids(pids, count, &cg, grace_ms) : 0;
+	cgroup_set_remove(&cg);
+	free(pids);
+	return still ? not_ended(still, err) : (int)count;
 }
 
 /* ---- tagged processes ---- */

@@ -26,6 +26,9 @@ int run_stop_nodes(const char *lab, const struct run_node *v, size_t n, unsigned
 /* The same for every node cgroup left of the lab (an interrupted up, namespaces gone), then the
  * lab's cgroup itself. */
 int run_stop_lab(const char *lab, unsigned grace_ms, struct nst_err *err);
+/* A node made anew: what is still in a cgroup of its name is a former node's (an interrupted up,
+ * a namespace deleted by hand) and ends, so that it is not taken for the new node's. */
+int run_stop_leftover(const char *lab, const char *node, unsigned grace_ms, struct nst_err *err);
 
 struct netns;
 

@@ -116,7 +116,15 @@ if [ -n "$cg" ] && [ -n "${NSTOPO_TEST_CGROUP:-}" ]; then
 
 	# down run from a process in a node's cgroup (`nstopo exec`, back in the sandbox's
 	# namespaces) steps out of it rather than kill itself half-way.
+	# What a former r1 left in its cgroup is not taken for the new r1's: up ends it.
+	mkdir -p "$cg/nstopo/procs/r1/daemon"
+	sh -c "echo \$\$ >$cg/nstopo/procs/r1/daemon/cgroup.procs; exec sleep 1010" &
+	former=$!
+	check "a former r1's process runs" wait_until 3000 running 1010
 	expect_rc 0 "up again" n up "$lab"
+	check "... ended it" gone 1010
+	kill -9 "$former" 2>/dev/null
+	wait "$former" 2>/dev/null
 	expect_rc 0 "down from inside r1's cgroup finishes" \
 		n exec r1 nsenter -t 1 -m -n -u "$NSTOPO" down --lab procs
 	check "... r1's processes ended" gone 1003
