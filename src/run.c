@@ -6,7 +6,6 @@
 #include "nodens.h"
 
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sched.h>
 #include <sys/wait.h>
 
@@ -19,7 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -197,21 +195,15 @@ static size_t sort_unique(pid_t *v, size_t n)
 }
 
 /* The inode of a node's kept namespace (an nsfs bind mount in /run/nstopo/LAB/ns, see
- * nodens.c); 0 when none is kept. */
-static ino_t kept_ns_ino(const char *lab, const char *node, const char *kind)
+ * nodens.c: ns_dir is that directory, nsfs the device of nsfs); 0 when none is kept. */
+static ino_t kept_ns_ino(int ns_dir, dev_t nsfs, const char *node, const char *kind)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s/ns/%s.%s", NSTOPO_RUN_DIR, lab, node, kind);
-	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	struct statfs sf;
+	char name[300];
 	struct stat st;
-	ino_t ino = 0;
-	if (fstatfs(fd, &sf) == 0 && sf.f_type == NSFS_MAGIC && fstat(fd, &st) == 0)
-		ino = st.st_ino;
-	close(fd);
-	return ino;
+	snprintf(name, sizeof(name), "%s.%s", node, kind);
+	if (ns_dir < 0 || fstatat(ns_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != nsfs)
+		return 0;
+	return st.st_ino;
 }
 
 static void ns_add(struct ns_sets *ns, int kind, ino_t ino, size_t cap)
@@ -233,12 +225,20 @@ static int stop_nodes(const char *lab, const struct run_node *v, size_t n, unsig
 {
 	struct ns_sets ns = { 0 };
 	const char **names = xcalloc(n + 1, sizeof(*names));
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+	struct stat self_ns = { 0 };
+	int ns_dir = n && stat("/proc/self/ns/mnt", &self_ns) == 0
+			     ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			     : -1;
 	for (size_t i = 0; i < n; i++) {
 		names[i] = v[i].node;
 		ns_add(&ns, NS_NET, v[i].net, n);
-		ns_add(&ns, NS_MNT, kept_ns_ino(lab, v[i].node, "mnt"), n);
-		ns_add(&ns, NS_UTS, kept_ns_ino(lab, v[i].node, "uts"), n);
+		ns_add(&ns, NS_MNT, kept_ns_ino(ns_dir, self_ns.st_dev, v[i].node, "mnt"), n);
+		ns_add(&ns, NS_UTS, kept_ns_ino(ns_dir, self_ns.st_dev, v[i].node, "uts"), n);
 	}
+	if (ns_dir >= 0)
+		close(ns_dir);
 	for (int k = 0; k < NS_KINDS; k++)
 		if (ns.n[k])
 			qsort(ns.v[k], ns.n[k], sizeof(ino_t), cmp_ino);
