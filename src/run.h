@@ -32,13 +32,13 @@ int run_stop_leftover(const char *lab, const char *node, unsigned grace_ms, stru
 
 struct netns;
 
-/* Starting a program in a node: its cgroup (when there is cgroup v2), its network, UTS and mount
- * namespaces, with NSTOPO_LAB, NSTOPO_NODE and NSTOPO_ROLE in its environment so that reconcile
- * can find it again by its role. */
+/* Starting a program in a node: its network, UTS and mount namespaces, with NSTOPO_LAB,
+ * NSTOPO_NODE and NSTOPO_ROLE in its environment so that nstopo can find it again. */
 struct run_opts {
 	const char *lab, *node;
 	const struct netns *net;
-	const char *role;     /* "exec", "daemon", "exec-once", "check": its cgroup's name too */
+	const char *role;     /* "exec", "daemon", "exec-once", "check": also the cgroup it joins
+			       * first, nstopo/LAB/NODE/ROLE (cgroup.h), when there is cgroup v2 */
 	bool background;      /* detached, output to log_path; not waited for */
 	const char *log_path; /* background only */
 	unsigned timeout_ms;  /* foreground: killed after this long */
