@@ -2,8 +2,11 @@
 # Every process of a node ends at `down`, wherever it moved (issue 13, item 5): into a network
 # namespace of its own (unshare -n), into the host's (nsenter -t 1 -n, with a clean environment,
 # so no NSTOPO_* tags), into a session of its own after a double fork, or started by `nstopo
-# exec`. With cgroup v2 each node's processes are in nstopo/LAB/NODE; without it (cgroup2
-# unmounted in the sandbox) they are found by the node's net, mount and UTS namespaces.
+# exec`. With cgroup v2 each node's processes are in nstopo/LAB/NODE/ROLE; without it (cgroup2
+# unmounted in the sandbox) they are found by the node's net, mount and UTS namespaces. Also:
+# reconcile ends a removed node's processes and changed exec: lines (even without their
+# NSTOPO_* tags), never `nstopo exec`; down --lab and up end what a former run left in the
+# lab's cgroups; down run from inside a node's cgroup does not kill itself.
 . "$(dirname "$0")/../integration/lib.sh"
 
 lab=$WORK/procs.yaml
