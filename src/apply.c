@@ -122,25 +122,28 @@ static int node_add(struct applier *A, const struct action *a, struct nst_err *e
 	struct new_node nn = { A->lab, a->node->name, node_uses_ipv6(a->node) };
 	struct netns ns;
 	netns_remove_placeholder(name);
-	if (netns_create(name, &ns, init_node_inside, &nn, err) < 0)
+	if (run_stop_leftover(A->lab, a->node->name, RUN_STOP_GRACE_MS, err) < 0 ||
+	    netns_create(name, &ns, init_node_inside, &nn, err) < 0)
 		return -1;
 	struct knode *kn = kview_add(A->kv, name, &ns);
 	return node_env_add_in(A, a->node, &kn->ns, true, err);
 }
 
-/* Ends the processes of every namespace the plan removes, in one pass over /proc. */
+/* Ends the processes of every node the plan removes (cgroup and namespaces, see run.h), in one
+ * pass over /proc. */
 static int stop_processes(struct applier *A, struct nst_err *err)
 {
 	size_t n = 0;
-	ino_t *inos = xcalloc(A->p->n + 1, sizeof(*inos));
+	struct run_node *v = xcalloc(A->p->n + 1, sizeof(*v));
 	for (size_t i = 0; i < A->p->n; i++) {
 		const struct action *a = &A->p->v[i];
-		struct knode *kn = a->kind == ACT_NODE_DEL ? kview_node(A->kv, a->node->netns) : NULL;
-		if (kn)
-			inos[n++] = kn->ns.ino;
+		if (a->kind != ACT_NODE_DEL)
+			continue;
+		struct knode *kn = kview_node(A->kv, a->node->netns);
+		v[n++] = (struct run_node){ .node = a->node->name, .net = kn ? kn->ns.ino : 0 };
 	}
-	int rc = run_stop_in_netns(inos, n, 2000, err);
-	free(inos);
+	int rc = run_stop_nodes(A->lab, v, n, RUN_STOP_GRACE_MS, err);
+	free(v);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -489,16 +492,7 @@ static int file_del(struct applier *A, const struct action *a, struct nst_err *e
 /* Ends the node's processes nstopo started in one role ("daemon", "exec"). */
 static int stop_role(struct applier *A, const char *node, const char *role, struct nst_err *err)
 {
-	struct run_proc *p;
-	size_t n = run_find_tagged(A->lab, &p), k = 0;
-	pid_t *pids = xcalloc(n + 1, sizeof(*pids));
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(p[i].node, node) == 0 && strcmp(p[i].role, role) == 0)
-			pids[k++] = p[i].pid;
-	int rc = run_stop_pids(pids, k, 2000, err);
-	free(pids);
-	free(p);
-	return rc < 0 ? -1 : 0;
+	return run_stop_role(A->lab, node, role, RUN_STOP_GRACE_MS, err) < 0 ? -1 : 0;
 }
 
 enum { EXEC_TIMEOUT_MS = 30000 };
@@ -595,8 +589,11 @@ static int exec_run(struct applier *A, const struct action *a, struct nst_err *e
 	return store_exec_write(A->lab, a->node->name, a->text, err);
 }
 
+/* The lab's last node is gone: what an interrupted up left in the lab's cgroup goes too. */
 static int lab_dir_del(struct applier *A, const struct action *a, struct nst_err *err)
 {
+	if (run_stop_lab(A->lab, RUN_STOP_GRACE_MS, err) < 0)
+		return -1;
 	return nodens_remove_lab(A->lab, err) < 0 ? -1 : store_remove_lab(A->lab, err);
 }
 

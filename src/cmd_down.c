@@ -6,6 +6,7 @@
 #include "netns.h"
 #include "observe.h"
 #include "plan.h"
+#include "run.h"
 #include "validate.h"
 
 #include <getopt.h>
@@ -69,7 +70,18 @@ int cmd_down(int argc, char **argv)
 		goto out;
 	plan_build(&plan, NULL, have);
 	if (!plan.n) {
-		printf("lab %s is not running: nothing to remove\n", name);
+		/* An up interrupted before its first namespace may still have left processes in
+		 * the lab's cgroup (nstopo/LAB/NODE). */
+		int ended = run_stop_lab(name, RUN_STOP_GRACE_MS, &err);
+		if (ended < 0) {
+			rc = cmd_fail(&err);
+			goto out;
+		}
+		if (ended)
+			printf("lab %s was not running: ended %d leftover process%s\n", name, ended,
+			       ended == 1 ? "" : "es");
+		else
+			printf("lab %s is not running: nothing to remove\n", name);
 	} else {
 		struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
 		if (apply_plan(&plan, NULL, name, &kv, &ao, &err) < 0) {

@@ -1,5 +1,6 @@
 /* cmd_exec.c - `nstopo exec [-f FILE|--lab NAME] NODE [CMD ARGS...]`: run a program inside a
  * node (no shell in between) and exit with its status; without CMD, the user's shell. */
+#include "cgroup.h"
 #include "cmd.h"
 #include "netns.h"
 #include "nodens.h"
@@ -141,6 +142,13 @@ int cmd_exec(int argc, char **argv)
 	int rc = find_node(file, lab, node, &netns, &lab_name);
 	if (rc)
 		return rc;
+	/* Into the node's cgroup first (as every process nstopo starts in a node), so that down
+	 * ends this program and its children wherever they move; without one, by namespace. */
+	int cg = cgroup_node_procs(lab_name, node, "user");
+	if (cg >= 0) {
+		cgroup_join(cg);
+		close(cg);
+	}
 	struct netns ns;
 	struct nst_err err = { 0 };
 	/* The node's own mount namespace has its /sys, /run, /tmp and files; a node made without

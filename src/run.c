@@ -1,6 +1,7 @@
 /* run.c - see run.h. */
 #include "run.h"
 #include "arena.h"
+#include "cgroup.h"
 #include "netns.h"
 #include "nodens.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,40 +51,59 @@ static void for_each_pid(void (*fn)(pid_t pid, void *arg), void *arg)
 	closedir(d);
 }
 
-struct netns_pids {
-	const ino_t *sorted;
-	size_t n;
+/* A node's namespaces, by kind: a process in any of them is the node's. */
+enum { NS_NET, NS_MNT, NS_UTS, NS_KINDS };
+static const char *const ns_kind[NS_KINDS] = { "net", "mnt", "uts" };
+
+struct ns_sets {
+	ino_t *v[NS_KINDS]; /* sorted */
+	size_t n[NS_KINDS];
+};
+
+struct ns_pids {
+	const struct ns_sets *ns;
 	pid_t *out;
 	size_t count, cap;
 };
 
-static void take_if_in_netns(pid_t pid, void *arg)
+static bool in_set(const struct ns_sets *ns, int kind, pid_t pid)
 {
-	struct netns_pids *q = arg;
 	char path[64], link[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_kind[kind]);
 	ssize_t l = readlink(path, link, sizeof(link) - 1);
 	if (l <= 0)
-		return;
+		return false;
 	link[l] = '\0';
+	const char *open = strchr(link, '[');
 	unsigned long long ino;
-	if (sscanf(link, "net:[%llu]", &ino) != 1)
-		return;
+	if (!open || sscanf(open, "[%llu]", &ino) != 1)
+		return false;
 	ino_t key = (ino_t)ino;
-	if (!bsearch(&key, q->sorted, q->n, sizeof(*q->sorted), cmp_ino))
+	return bsearch(&key, ns->v[kind], ns->n[kind], sizeof(key), cmp_ino) != NULL;
+}
+
+static void take_if_in_ns(pid_t pid, void *arg)
+{
+	struct ns_pids *q = arg;
+	bool take = false;
+	for (int k = 0; k < NS_KINDS && !take; k++)
+		take = q->ns->n[k] && in_set(q->ns, k, pid);
+	if (!take)
 		return;
 	if (q->count == q->cap)
 		q->out = xrealloc(q->out, (q->cap = q->cap ? q->cap * 2 : 16) * sizeof(*q->out));
 	q->out[q->count++] = pid;
 }
 
-/* The pids in /proc whose network namespace inode is in the sorted set. */
-static size_t find_pids(const ino_t *sorted, size_t n, pid_t **out)
+/* The pids in /proc in any of the namespaces, appended to *out. */
+static void find_pids(const struct ns_sets *ns, pid_t **out, size_t *count, size_t *cap)
 {
-	struct netns_pids q = { .sorted = sorted, .n = n };
-	for_each_pid(take_if_in_netns, &q);
+	struct ns_pids q = { .ns = ns, .out = *out, .count = *count, .cap = *cap };
+	if (ns->n[NS_NET] || ns->n[NS_MNT] || ns->n[NS_UTS])
+		for_each_pid(take_if_in_ns, &q);
 	*out = q.out;
-	return q.count;
+	*count = q.count;
+	*cap = q.cap;
 }
 
 static long now_ms(void)
@@ -116,49 +137,161 @@ static size_t wait_all(struct pollfd *fds, size_t n, long deadline)
 	return left;
 }
 
-int run_stop_pids(const pid_t *pids, size_t count, unsigned grace_ms, struct nst_err *err)
+enum { KILL_WAIT_MS = 5000 };
+
+/* TERM to each pid, grace_ms for them to end, then KILL to the rest and to everything in the
+ * cgroups (NULL: none), waited for with pidfds and cgroup.events. Returns how many processes
+ * (or populated cgroups) are left. */
+static size_t end_pids(const pid_t *pids, size_t count, const struct cgroup_set *cg,
+		       unsigned grace_ms)
 {
-	if (!count)
-		return 0;
-	struct pollfd *fds = xcalloc(count, sizeof(*fds));
+	struct pollfd *fds = xcalloc(count + 1, sizeof(*fds));
 	for (size_t i = 0; i < count; i++) {
 		fds[i].fd = pidfd_open_(pids[i]);
 		fds[i].events = POLLIN;
 		if (fds[i].fd >= 0)
 			kill(pids[i], SIGTERM);
 	}
-	if (wait_all(fds, count, now_ms() + grace_ms)) {
+	size_t left = wait_all(fds, count, now_ms() + grace_ms), cg_left = 0;
+	/* A process of the cgroups that none of pids is (forked meanwhile) gets no TERM. */
+	if (cg)
+		cgroup_set_kill(cg);
+	long deadline = now_ms() + KILL_WAIT_MS;
+	if (left) {
 		for (size_t i = 0; i < count; i++)
 			if (fds[i].fd >= 0)
 				kill(pids[i], SIGKILL);
-		wait_all(fds, count, now_ms() + 5000);
+		left = wait_all(fds, count, deadline);
 	}
-	int still = 0;
+	if (cg)
+		cg_left = cgroup_set_wait(cg, deadline);
 	for (size_t i = 0; i < count; i++)
-		if (fds[i].fd >= 0) {
+		if (fds[i].fd >= 0)
 			close(fds[i].fd);
-			still++;
-		}
 	free(fds);
-	if (still)
-		return nst_err_set(err, 0, "%d process%s did not end after KILL", still,
-				   still == 1 ? "" : "es");
-	return (int)count;
+	return left + cg_left;
 }
 
-int run_stop_in_netns(const ino_t *inos, size_t n, unsigned grace_ms, struct nst_err *err)
+static int not_ended(size_t still, struct nst_err *err)
+{
+	return nst_err_set(err, 0, "%zu process%s did not end after KILL", still,
+			   still == 1 ? "" : "es");
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static size_t sort_unique(pid_t *v, size_t n)
 {
 	if (!n)
 		return 0;
-	ino_t *sorted = xmalloc(n * sizeof(*sorted));
-	memcpy(sorted, inos, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_ino);
-	pid_t *pids;
-	size_t count = find_pids(sorted, n, &pids);
-	free(sorted);
-	int rc = run_stop_pids(pids, count, grace_ms, err);
+	qsort(v, n, sizeof(*v), cmp_pid);
+	size_t k = 1;
+	for (size_t i = 1; i < n; i++)
+		if (v[i] != v[k - 1])
+			v[k++] = v[i];
+	return k;
+}
+
+/* The inode of a node's kept namespace (an nsfs bind mount in /run/nstopo/LAB/ns, see
+ * nodens.c: ns_dir is that directory, nsfs the device of nsfs); 0 when none is kept. */
+static ino_t kept_ns_ino(int ns_dir, dev_t nsfs, const char *node, const char *kind)
+{
+	char name[300];
+	struct stat st;
+	snprintf(name, sizeof(name), "%s.%s", node, kind);
+	if (ns_dir < 0 || fstatat(ns_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != nsfs)
+		return 0;
+	return st.st_ino;
+}
+
+static void ns_add(struct ns_sets *ns, int kind, ino_t ino, size_t cap)
+{
+	if (!ino)
+		return;
+	if (!ns->v[kind])
+		ns->v[kind] = xcalloc(cap, sizeof(ino_t));
+	ns->v[kind][ns->n[kind]++] = ino;
+}
+
+/* Rounds of looking again for processes found only by their namespaces (no cgroup holds them):
+ * one may have forked while the others ended. */
+enum { NS_ROUNDS = 3 };
+
+/* v NULL: every node cgroup of the lab, namespaces unknown. */
+static int stop_nodes(const char *lab, const struct run_node *v, size_t n, unsigned grace_ms,
+		      struct nst_err *err)
+{
+	struct ns_sets ns = { 0 };
+	const char **names = xcalloc(n + 1, sizeof(*names));
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+	struct stat self_ns = { 0 };
+	int ns_dir = n && stat("/proc/self/ns/mnt", &self_ns) == 0
+			     ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			     : -1;
+	for (size_t i = 0; i < n; i++) {
+		names[i] = v[i].node;
+		ns_add(&ns, NS_NET, v[i].net, n);
+		ns_add(&ns, NS_MNT, kept_ns_ino(ns_dir, self_ns.st_dev, v[i].node, "mnt"), n);
+		ns_add(&ns, NS_UTS, kept_ns_ino(ns_dir, self_ns.st_dev, v[i].node, "uts"), n);
+	}
+	if (ns_dir >= 0)
+		close(ns_dir);
+	for (int k = 0; k < NS_KINDS; k++)
+		if (ns.n[k])
+			qsort(ns.v[k], ns.n[k], sizeof(ino_t), cmp_ino);
+	struct cgroup_set cg;
+	cgroup_set_open(&cg, lab, v ? names : NULL, n);
+	pid_t *pids = NULL;
+	size_t count = 0, cap = 0;
+	cgroup_set_pids(&cg, &pids, &count, &cap);
+	size_t in_cgroups = count;
+	find_pids(&ns, &pids, &count, &cap);
+	bool by_ns = count > in_cgroups;
+	count = sort_unique(pids, count);
+	size_t total = count, still = end_pids(pids, count, &cg, grace_ms);
+	for (int round = 0; by_ns && round < NS_ROUNDS && !still; round++) {
+		count = 0;
+		find_pids(&ns, &pids, &count, &cap);
+		if (!count)
+			break;
+		total += count;
+		still = end_pids(pids, count, NULL, 0);
+	}
+	cgroup_set_remove(&cg);
 	free(pids);
-	return rc;
+	free(names);
+	for (int k = 0; k < NS_KINDS; k++)
+		free(ns.v[k]);
+	return still ? not_ended(still, err) : (int)total;
+}
+
+int run_stop_nodes(const char *lab, const struct run_node *v, size_t n, unsigned grace_ms,
+		   struct nst_err *err)
+{
+	return n ? stop_nodes(lab, v, n, grace_ms, err) : 0;
+}
+
+int run_stop_lab(const char *lab, unsigned grace_ms, struct nst_err *err)
+{
+	return stop_nodes(lab, NULL, 0, grace_ms, err);
+}
+
+int run_stop_leftover(const char *lab, const char *node, unsigned grace_ms, struct nst_err *err)
+{
+	struct cgroup_set cg;
+	cgroup_set_open(&cg, lab, &node, 1);
+	pid_t *pids = NULL;
+	size_t count = 0, cap = 0;
+	cgroup_set_pids(&cg, &pids, &count, &cap);
+	size_t still = cg.n ? end_pids(pids, count, &cg, grace_ms) : 0;
+	cgroup_set_remove(&cg);
+	free(pids);
+	return still ? not_ended(still, err) : (int)count;
 }
 
 /* ---- tagged processes ---- */
@@ -223,6 +356,26 @@ size_t run_find_tagged(const char *lab, struct run_proc **out)
 	for_each_pid(take_if_tagged, &q);
 	*out = q.out;
 	return q.count;
+}
+
+int run_stop_role(const char *lab, const char *node, const char *role, unsigned grace_ms,
+		  struct nst_err *err)
+{
+	struct run_proc *p;
+	size_t n = run_find_tagged(lab, &p), count = 0, cap = n + 1;
+	pid_t *pids = xcalloc(cap, sizeof(*pids));
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p[i].node, node) == 0 && strcmp(p[i].role, role) == 0)
+			pids[count++] = p[i].pid;
+	free(p);
+	struct cgroup_set cg;
+	cgroup_set_open_role(&cg, lab, node, role);
+	cgroup_set_pids(&cg, &pids, &count, &cap);
+	count = sort_unique(pids, count);
+	size_t still = end_pids(pids, count, &cg, grace_ms);
+	cgroup_set_close(&cg);
+	free(pids);
+	return still ? not_ended(still, err) : (int)count;
 }
 
 /* ---- starting programs in a node ---- */
@@ -345,11 +498,16 @@ int run_in_node(char *const argv[], const struct run_opts *o, int *status, char 
 			close(devnull);
 		return nst_err_set(err, e, "make a pipe");
 	}
+	/* Into the node's cgroup before anything of the program runs; opened here, as the node's
+	 * mount namespace does not show the hierarchy. Without one, down finds it by namespace. */
+	int cg = cgroup_node_procs(o->lab, o->node, o->role);
 	char **envp = clean_environment(o);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
+		if (cg >= 0)
+			close(cg);
 		close(devnull), close(errp[0]), close(errp[1]);
 		if (outp[0] >= 0)
 			close(outp[0]), close(outp[1]);
@@ -359,6 +517,8 @@ int run_in_node(char *const argv[], const struct run_opts *o, int *status, char 
 		return nst_err_set(err, e, "fork");
 	}
 	if (pid == 0) {
+		if (cg >= 0)
+			cgroup_join(cg);
 		close(errp[0]);
 		/* Whatever nstopo's own caller left open without close-on-exec stays out too. */
 		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -377,6 +537,8 @@ int run_in_node(char *const argv[], const struct run_opts *o, int *status, char 
 		}
 		child_exec(argv, envp, errp[1]);
 	}
+	if (cg >= 0)
+		close(cg);
 	free_environment(envp);
 	close(devnull);
 	close(errp[1]);

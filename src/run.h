@@ -1,5 +1,5 @@
-/* run.h - processes in lab nodes: ending every process inside a set of namespaces (down, node
- * removal), waited for with pidfds and a deadline, never a fixed sleep. */
+/* run.h - processes in lab nodes: starting them in the node's namespaces and cgroup, ending all
+ * of a node's processes (down, node removal), waited for with deadlines, never a fixed sleep. */
 #ifndef NSTOPO_RUN_H
 #define NSTOPO_RUN_H
 
@@ -9,9 +9,26 @@
 
 #include "err.h"
 
-/* Sends TERM to every process whose network namespace is one of inos, waits up to grace_ms for
- * them to end, then KILLs the rest. Returns how many processes there were. */
-int run_stop_in_netns(const ino_t *inos, size_t n, unsigned grace_ms, struct nst_err *err);
+/* How long processes get after TERM before KILL: daemons save their state. */
+enum { RUN_STOP_GRACE_MS = 2000 };
+
+/* A node whose processes are to end: its network namespace's inode (0 when unknown). */
+struct run_node {
+	const char *node;
+	ino_t net;
+};
+/* Ends every process of the lab's nodes, wherever it moved: those in the node's cgroup
+ * (nstopo/LAB/NODE, cgroup.c) and those in its network, mount or UTS namespace (the fallback
+ * without cgroup v2, and programs entered by other means). TERM, up to grace_ms for them to end,
+ * then KILL (cgroup.kill); then the node's cgroup is removed. Returns how many there were. */
+int run_stop_nodes(const char *lab, const struct run_node *v, size_t n, unsigned grace_ms,
+		   struct nst_err *err);
+/* The same for every node cgroup left of the lab (an interrupted up, namespaces gone), then the
+ * lab's cgroup itself. */
+int run_stop_lab(const char *lab, unsigned grace_ms, struct nst_err *err);
+/* A node made anew: what is still in a cgroup of its name is a former node's (an interrupted up,
+ * a namespace deleted by hand) and ends, so that it is not taken for the new node's. */
+int run_stop_leftover(const char *lab, const char *node, unsigned grace_ms, struct nst_err *err);
 
 struct netns;
 
@@ -23,7 +40,8 @@ struct netns;
 struct run_opts {
 	const char *lab, *node;
 	const struct netns *net;
-	const char *role;     /* "exec", "daemon" */
+	const char *role;     /* "exec", "daemon", "exec-once", "check": also the cgroup it joins
+			       * first, nstopo/LAB/NODE/ROLE (cgroup.h), when there is cgroup v2 */
 	bool background;      /* detached, output to log_path; not waited for */
 	const char *log_path; /* background only */
 	unsigned timeout_ms;  /* foreground: killed after this long */
@@ -45,7 +63,10 @@ struct run_proc {
 };
 /* Every process tagged with lab; a malloc'd array. */
 size_t run_find_tagged(const char *lab, struct run_proc **out);
-/* TERM, then KILL after grace_ms, waiting with pidfds. */
-int run_stop_pids(const pid_t *pids, size_t n, unsigned grace_ms, struct nst_err *err);
+/* Ends the node's processes nstopo started in one role ("exec", "daemon"): those tagged so and
+ * those in the role's cgroup (nstopo/LAB/NODE/ROLE), even with their environment cleared. A
+ * user's `nstopo exec` (role "user") is never one of them. TERM, then KILL after grace_ms. */
+int run_stop_role(const char *lab, const char *node, const char *role, unsigned grace_ms,
+		  struct nst_err *err);
 
 #endif

@@ -24,7 +24,11 @@ skip_feature() {
 }
 
 # The cgroup v2 hierarchy's mount point, empty when there is none.
-cgroup2_mount() { awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo; }
+# The file system type is the field after the "-" that ends the optional fields.
+cgroup2_mount() {
+	awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
+		/proc/self/mountinfo
+}
 
 if [ -z "${NSTOPO_SANDBOXED:-}" ]; then
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"

@@ -39,6 +39,8 @@ caller() { env -i PATH="$PATH" HOME=/caller TERM=xterm LANG=C.UTF-8 SECRET_TOKEN
 
 check "up with a secret in the caller's environment" caller "$NSTOPO" up "$WORK/lab.yaml"
 
+# A background program is started through a double fork: it may not have reached exec yet.
+wait_until 5000 pgrep -f '^sleep 1001$' >/dev/null
 pid=$(pgrep -f '^sleep 1001$')
 same "a background program has only 0, 1 and 2 open" "0 1 2" "$(ls /proc/$pid/fd | sort -n | tr '\n' ' ' | sed 's/ $//')"
 keys=$(tr '\0' '\n' </proc/$pid/environ | cut -d= -f1 | sort | tr '\n' ' ')
