@@ -5,6 +5,7 @@
  * them at once. Every path below the mount point is opened one component at a time with
  * O_NOFOLLOW|O_DIRECTORY, on cgroup2 only, and owned by us. */
 #include "cgroup.h"
+#include "mountinfo.h"
 #include "arena.h"
 
 #include <dirent.h>
@@ -28,22 +29,6 @@ enum { MAX_DEPTH = 16 };
 static char root_path[4096];
 static pthread_once_t root_once = PTHREAD_ONCE_INIT;
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /* The first cgroup2 mount showing the whole hierarchy (its root is "/"; in a cgroup namespace,
  * the namespace's root). Only the v2 hierarchy: v1 ones are not ours to change. */
 static void find_root(void)
@@ -64,7 +49,7 @@ static void find_root(void)
 			field[i] = t;
 		if (!field[4] || strcmp(field[3], "/") != 0)
 			continue;
-		unescape(field[4]);
+		mountinfo_unescape(field[4]);
 		if (strlen(field[4]) < sizeof(root_path)) {
 			strcpy(root_path, field[4]);
 			break;

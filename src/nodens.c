@@ -5,6 +5,7 @@
  * Namespace changes happen in short-lived children: setns(CLONE_NEWNS) needs an unshared fs
  * context, and the parent keeps its own root and working directory. */
 #include "nodens.h"
+#include "mountinfo.h"
 #include "safefs.h"
 #include "arena.h"
 
@@ -578,22 +579,6 @@ static bool under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* mountinfo writes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 struct mnt_line {
 	unsigned id;
 	char root[1024], mp[1024], fstype[64], source[256];
@@ -606,9 +591,9 @@ static bool mnt_parse(const char *line, struct mnt_line *m)
 	if (!dash || sscanf(line, "%u %*s %*s %1023s %1023s", &m->id, m->root, m->mp) != 3 ||
 	    sscanf(dash + 3, "%63s %255s", m->fstype, m->source) != 2)
 		return false;
-	unescape_octal(m->root);
-	unescape_octal(m->mp);
-	unescape_octal(m->source);
+	mountinfo_unescape(m->root);
+	mountinfo_unescape(m->mp);
+	mountinfo_unescape(m->source);
 	return true;
 }
 

@@ -36,6 +36,25 @@ static int refuse_non_dir(int dirfd, const char *name, const char *path, struct 
 	return nst_err_set(err, errno, "open %s", path);
 }
 
+/* The directory fd (path) must be root's; one with mode bits in fix_if gets mode want. Closes
+ * fd when it refuses. */
+static int own_dir(int fd, const char *path, mode_t want, mode_t fix_if, struct nst_err *err)
+{
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) < 0)
+		rc = nst_err_set(err, errno, "stat %s", path);
+	else if (st.st_uid != 0)
+		rc = nst_err_set(err, 0, "%s is owned by uid %u, not root: refusing to use it (another "
+					 "user could re-route what nstopo writes there); remove it by hand",
+				 path, (unsigned)st.st_uid);
+	else if ((st.st_mode & 07777) != want && (st.st_mode & fix_if) && fchmod(fd, want) < 0)
+		rc = nst_err_set(err, errno, "make %s mode %04o", path, (unsigned)want);
+	if (rc < 0)
+		close(fd);
+	return rc < 0 ? -1 : fd;
+}
+
 int safefs_run_dir(struct nst_err *err)
 {
 	static int run_fd = -1;
@@ -51,23 +70,8 @@ int safefs_run_dir(struct nst_err *err)
 	if (fd < 0)
 		return errno == ELOOP || errno == ENOTDIR ? refuse_non_dir(AT_FDCWD, path, path, err)
 							  : nst_err_set(err, errno, "open %s", path);
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return nst_err_set(err, errno, "stat %s", path);
-	}
-	if (st.st_uid != 0) {
-		close(fd);
-		return nst_err_set(err, 0, "%s is owned by uid %u, not root: refusing to use it "
-				      "(another user could re-route what nstopo writes there); remove it by hand",
-				   path, (unsigned)st.st_uid);
-	}
 	/* One that others may write to (a fresh tmpfs is 1777) is made nstopo's own. */
-	if ((st.st_mode & 07777) != 0755 && (st.st_mode & 07022) && fchmod(fd, 0755) < 0) {
-		close(fd);
-		return nst_err_set(err, errno, "make %s mode 0755", path);
-	}
-	return run_fd = fd;
+	return run_fd = own_dir(fd, path, 0755, 07022, err);
 }
 
 int safefs_lab_dir(const char *lab, enum safefs_how how, struct nst_err *err)
@@ -85,21 +89,7 @@ int safefs_lab_dir(const char *lab, enum safefs_how how, struct nst_err *err)
 	if (fd < 0)
 		return errno == ELOOP || errno == ENOTDIR ? refuse_non_dir(run, lab, path, err)
 							  : nst_err_set(err, errno, "open %s", path);
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return nst_err_set(err, errno, "stat %s", path);
-	}
-	if (st.st_uid != 0) {
-		close(fd);
-		return nst_err_set(err, 0, "%s is owned by uid %u, not root: refusing to use it; "
-				      "remove it by hand", path, (unsigned)st.st_uid);
-	}
-	if (how != SAFEFS_READ && (st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0) {
-		close(fd);
-		return nst_err_set(err, errno, "make %s mode 0700", path);
-	}
-	return fd;
+	return own_dir(fd, path, 0700, how == SAFEFS_READ ? 0 : 07777, err);
 }
 
 /* ---- opening beneath a directory ---- */
