@@ -776,7 +776,12 @@ int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long 
 	if (rc == 0 && json) {
 		fputs("{\"lab\":", out);
 		json_string(out, lab->name);
-		fputs(",\"pairs\":[", out);
+		fputs(",\"nodes\":[", out);
+		for (size_t i = 0; i < nn; i++) {
+			fputs(i ? "," : "", out);
+			json_string(out, nodes[i]->name);
+		}
+		fputs("],\"pairs\":[", out);
 	} else if (rc == 0) {
 		fputs("*** Ping: testing reachability between every pair of nodes\n", out);
 	}

@@ -59,6 +59,8 @@ void cmd_neigh_warn(const struct topo_lab *want);
 int cmd_neigh_raise(const struct topo_lab *want);
 int cmd_neigh_restore(const char *lab);
 size_t cmd_neigh_drift(const struct topo_lab *want, bool print);
+/* validate's part, from the file alone: a gc_thresh3 the file sets below the lab's estimate. */
+void cmd_neigh_warn_file(const struct topo_lab *want);
 /* Colours only on a terminal that can show them, and never with NO_COLOR set. */
 bool cmd_color(FILE *f);
 

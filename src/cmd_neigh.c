@@ -4,6 +4,8 @@
 #include "hostneigh.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 void cmd_neigh_warn(const struct topo_lab *want)
 {
@@ -22,9 +24,26 @@ void cmd_neigh_warn(const struct topo_lab *want)
 		else if (l.thresh2[f] >= 0 && (long long)l.need[f] > l.thresh2[f])
 			fprintf(stderr,
 				"warning: this lab may need up to %zu neighbour entries; past %lld (%s) the "
-				"kernel removes recent ones: set it to at least %zu (sysctl: under the host "
-				"node)\n",
+				"kernel collects entries idle for 5 s: set it to at least %zu (sysctl: under "
+				"the host node)\n",
 				l.need[f], l.thresh2[f], neigh_key(f, 2), l.need[f]);
+	}
+}
+
+void cmd_neigh_warn_file(const struct topo_lab *want)
+{
+	size_t need[NEIGH_FAMILIES];
+	neigh_estimate(want, need);
+	const struct topo_node *h = topo_node_find(want, TOPO_HOST_NODE);
+	for (size_t i = 0; h && i < h->n_sysctls; i++) {
+		const struct topo_sysctl *s = &h->sysctls[i];
+		for (int f = 0; f < NEIGH_FAMILIES; f++)
+			if (strcmp(s->key, neigh_key(f, 3)) == 0 && need[f] > strtoull(s->value, NULL, 10))
+				fprintf(stderr,
+					"%s:%u:%u: warning: this lab may need up to %zu neighbour entries; "
+					"%s: %s is fewer\n",
+					want->file ? want->file : "-", s->loc.line, s->loc.col, need[f], s->key,
+					s->value);
 	}
 }
 

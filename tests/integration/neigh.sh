@@ -55,8 +55,8 @@ contains "--all-pairs: h1 reaches every IPv4 node, and h4 (IPv6 only) is not tri
 contains "--all-pairs: h4 reaches the IPv6 nodes" "h4 -> - h2 h3" "$WORK/out"
 contains "--all-pairs: only pings of a shared family" "0% dropped (12/12 received)" "$WORK/out"
 n test --all-pairs --json "$WORK/fam.yaml" >"$WORK/json" 2>"$WORK/err"
-same "--all-pairs --json: exit 0 and valid JSON" "12 12 12" \
-	"$(jq -r '"\(.sent) \(.received) \(.pairs | length)"' "$WORK/json")"
+same "--all-pairs --json: valid JSON, the nodes and every ping" "h1 h2 h3 h4 12 12 12" \
+	"$(jq -r '"\(.nodes | join(" ")) \(.sent) \(.received) \(.pairs | length)"' "$WORK/json")"
 same "--all-pairs --json: one object per ping" "true" \
 	"$(jq -r '[.pairs[] | select(.from == "h1" and .to == "h2" and .address == "10.9.0.2")] | .[0].ok' "$WORK/json")"
 expect_rc 2 "--json needs --all-pairs" n test --json "$WORK/fam.yaml"
@@ -82,6 +82,9 @@ lab big "      net.ipv4.neigh.default.gc_thresh3: 4096
 
 warning="warning: this lab may need up to 2450 neighbour entries; the kernel keeps at most $at3 (net.ipv4.neigh.default.gc_thresh3): set it to at least 2450 (sysctl: under the host node)"
 check "validate: the host takes the neighbour sysctls" n validate "$WORK/raised.yaml"
+lab big "      net.ipv4.neigh.default.gc_thresh3: 2000" >"$WORK/short.yaml"
+expect_rc 0 "validate: a size below the lab's estimate is valid" n validate "$WORK/short.yaml"
+contains "validate: but warned about, from the file alone" "short.yaml:5:7: warning: this lab may need up to 2450 neighbour entries; net.ipv4.neigh.default.gc_thresh3: 2000 is fewer" "$WORK/out"
 rn up "$WORK/big.yaml" >"$WORK/out" 2>"$WORK/err"
 same "up: exit 0 although the table is too small" 0 $?
 contains "up: warns before the overflow" "$warning" "$WORK/err"
