@@ -50,13 +50,19 @@ void cmd_neigh_warn_file(const struct topo_lab *want)
 int cmd_neigh_raise(const struct topo_lab *want)
 {
 	struct nst_err err = { 0 };
-	return hostneigh_raise(want, &err) < 0 ? cmd_fail(&err) : 0;
+	char log[2048];
+	int rc = hostneigh_raise(want, log, sizeof(log), &err);
+	fputs(log, stdout); /* what was written, even when a later key failed */
+	return rc < 0 ? cmd_fail(&err) : 0;
 }
 
 int cmd_neigh_restore(const char *lab)
 {
 	struct nst_err err = { 0 };
-	return hostneigh_restore(lab, &err) < 0 ? cmd_fail(&err) : 0;
+	char log[2048];
+	int rc = hostneigh_restore(lab, log, sizeof(log), &err);
+	fputs(log, stdout);
+	return rc < 0 ? cmd_fail(&err) : 0;
 }
 
 size_t cmd_neigh_drift(const struct topo_lab *want, bool print)

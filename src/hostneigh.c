@@ -10,11 +10,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define RECORD "host-neigh"
 #define RUN_ROOT "/run/nstopo"
+/* Held while a lab reads the others' records and writes its own or the kernel's values: each
+ * lab's own lock does not keep two labs from both finding "no other lab" at once. A lab name
+ * cannot start with a dot, so no lab's lock is this file. */
+#define SHARED_LOCK RUN_ROOT "/.host-neigh.lock"
+
+static int shared_lock(struct nst_err *err)
+{
+	if (mkdir(RUN_ROOT, 0755) < 0 && errno != EEXIST)
+		return nst_err_set(err, errno, "create %s", RUN_ROOT);
+	int fd = open(SHARED_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return nst_err_set(err, errno, "open %s", SHARED_LOCK);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			return nst_err_set(err, e, "lock %s", SHARED_LOCK);
+		}
+	return fd;
+}
+
+/* One "~ sysctl host: KEY OLD -> NEW" line onto a log buffer. */
+static void log_line(char *log, size_t len, const char *key, long long from, long long to)
+{
+	size_t used = strnlen(log, len);
+	if (used + 1 < len)
+		snprintf(log + used, len - used, "~ sysctl host: %s %lld -> %lld\n", key, from, to);
+}
 
 static long long read_key(const char *key)
 {
@@ -147,18 +176,25 @@ static int record_write(const char *lab, const struct record *r, struct nst_err 
 	return 0;
 }
 
-static int put_back(const struct record *own, const struct record *others, size_t i, struct nst_err *err)
+static int put_back(const struct record *own, const struct record *others, size_t i, char *log,
+		    size_t len, struct nst_err *err)
 {
 	if (own->before[i] < 0 || others->before[i] >= 0)
 		return 0; /* another lab still relies on the raised value; it puts it back */
+	long long now = read_key(neigh_host_keys[i]);
+	if (now == own->before[i])
+		return 0;
 	char v[32];
 	snprintf(v, sizeof(v), "%lld", own->before[i]);
-	return sysctl_write(neigh_host_keys[i], v, err);
+	if (sysctl_write(neigh_host_keys[i], v, err) < 0)
+		return -1;
+	log_line(log, len, neigh_host_keys[i], now, own->before[i]);
+	return 0;
 }
 
-int hostneigh_raise(const struct topo_lab *want, struct nst_err *err)
+static int raise_locked(const struct topo_lab *want, char *log, size_t len, struct nst_err *err)
 {
-	struct record own, others, next;
+	struct record own, others, next, both;
 	char path[4200];
 	record_path(path, sizeof(path), want->name);
 	record_read_at(AT_FDCWD, path, &own);
@@ -178,14 +214,16 @@ int hostneigh_raise(const struct topo_lab *want, struct nst_err *err)
 					 : others.before[i] >= 0 ? others.before[i]
 					 : now[i] < wanted[i] ? now[i] : -1;
 		changed |= next.before[i] != own.before[i];
+		both.before[i] = wanted[i] >= 0 ? next.before[i] : own.before[i];
 	}
-	/* The record first: a stop before the write still puts the value back at down. */
-	if (changed && record_write(want->name, &next, err) < 0)
+	/* The record first (with the keys still to put back): a stop before a write still puts
+	 * every value back at down. */
+	if (changed && record_write(want->name, &both, err) < 0)
 		return -1;
 	int written = 0;
 	for (size_t i = 0; i < 6; i++) {
 		if (wanted[i] < 0) {
-			if (put_back(&own, &others, i, err) < 0)
+			if (put_back(&own, &others, i, log, len, err) < 0)
 				return -1;
 			continue;
 		}
@@ -195,24 +233,54 @@ int hostneigh_raise(const struct topo_lab *want, struct nst_err *err)
 		snprintf(v, sizeof(v), "%lld", wanted[i]);
 		if (sysctl_write(neigh_host_keys[i], v, err) < 0)
 			return -1;
+		log_line(log, len, neigh_host_keys[i], now[i], wanted[i]);
 		written++;
 	}
-	return written;
+	/* Keys it no longer asks for and has put back leave the record. */
+	if (!changed)
+		return written;
+	return record_write(want->name, &next, err) < 0 ? -1 : written;
 }
 
-int hostneigh_restore(const char *lab, struct nst_err *err)
+int hostneigh_raise(const struct topo_lab *want, char *log, size_t len, struct nst_err *err)
+{
+	if (len)
+		log[0] = 0;
+	int lock = shared_lock(err);
+	if (lock < 0)
+		return -1;
+	int rc = raise_locked(want, log, len, err);
+	close(lock);
+	return rc;
+}
+
+int hostneigh_restore(const char *lab, char *log, size_t len, struct nst_err *err)
 {
 	struct record own, others, none;
 	char path[4200];
+	if (len)
+		log[0] = 0;
 	record_path(path, sizeof(path), lab);
 	record_read_at(AT_FDCWD, path, &own);
+	bool any = false;
+	for (size_t i = 0; i < 6; i++)
+		any |= own.before[i] >= 0;
+	if (!any)
+		return 0;
+	int lock = shared_lock(err);
+	if (lock < 0)
+		return -1;
+	int rc = 0;
+	record_read_at(AT_FDCWD, path, &own);
 	others_record(lab, &others);
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 6 && rc == 0; i++) {
 		none.before[i] = -1;
-		if (put_back(&own, &others, i, err) < 0)
-			return -1;
+		rc = put_back(&own, &others, i, log, len, err);
 	}
-	return record_write(lab, &none, err);
+	if (rc == 0)
+		rc = record_write(lab, &none, err);
+	close(lock);
+	return rc;
 }
 
 size_t hostneigh_drift(const struct topo_lab *want, char *buf, size_t len)

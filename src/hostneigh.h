@@ -20,11 +20,12 @@ void hostneigh_look(const struct topo_lab *want, struct hostneigh_look *out);
 /* Writes each host neighbour key the file asks for whose value is lower now (never lowers one),
  * after recording the value found before in the lab's run directory (/run/nstopo/LAB/host-neigh;
  * a value another lab already recorded is copied: it is the host's own). Keys the lab recorded
- * but no longer asks for are put back, unless another lab still records them. Returns how many
- * keys were written, -1 on error. */
-int hostneigh_raise(const struct topo_lab *want, struct nst_err *err);
+ * but no longer asks for are put back, unless another lab still records them. Each value written
+ * is a line "~ sysctl host: KEY OLD -> NEW\n" in log. Returns how many keys were raised, -1 on
+ * error. Labs take turns (a lock of their own under /run/nstopo). */
+int hostneigh_raise(const struct topo_lab *want, char *log, size_t len, struct nst_err *err);
 /* Puts back the values the lab recorded that no other lab records, and drops the record. */
-int hostneigh_restore(const char *lab, struct nst_err *err);
+int hostneigh_restore(const char *lab, char *log, size_t len, struct nst_err *err);
 /* Drift: one line "~ sysctl host: KEY NOW -> WANTED\n" per key lower than the file asks, into
  * buf; returns how many. */
 size_t hostneigh_drift(const struct topo_lab *want, char *buf, size_t len);

@@ -62,6 +62,32 @@ same "--all-pairs --json: one object per ping" "true" \
 expect_rc 2 "--json needs --all-pairs" n test --json "$WORK/fam.yaml"
 check "down: the family lab" n down "$WORK/fam.yaml"
 
+# ---- two labs raising the same key: the last one's down puts the host's value back ----
+pair() { # pair NAME NET [host sysctl lines]
+	echo "name: $1"
+	echo "nodes:"
+	[ -n "${3:-}" ] && printf '  host:\n    sysctl:\n%s\n' "$3"
+	echo "  $1a: {interfaces: {eth0: 10.$2.0.1/30}}"
+	echo "  $1b: {interfaces: {eth0: 10.$2.0.2/30}}"
+	echo "links: [[$1a:eth0, $1b:eth0]]"
+}
+ask="      net.ipv4.neigh.default.gc_thresh3: 4096"
+pair pa 61 "$ask" >"$WORK/pa.yaml"
+pair pb 62 "$ask" >"$WORK/pb.yaml"
+pair pb 62 >"$WORK/pb-plain.yaml"
+expect_rc 0 "up: a lab raising gc_thresh3" rn up "$WORK/pa.yaml"
+contains "up: says what it raised" "~ sysctl host: net.ipv4.neigh.default.gc_thresh3 $at3 -> 4096" "$WORK/out"
+check "up: a second lab asking the same" rn up "$WORK/pb.yaml"
+check "down: the first lab" rn down "$WORK/pa.yaml"
+same "down: the value stays while the second lab still asks for it" 4096 "$(root cat $key4/gc_thresh3)"
+expect_rc 0 "up: the second lab no longer asking for it" rn up "$WORK/pb-plain.yaml"
+contains "up: puts the host's value back" "~ sysctl host: net.ipv4.neigh.default.gc_thresh3 4096 -> $at3" "$WORK/out"
+same "up: the host's value is back" "$at3" "$(root cat $key4/gc_thresh3)"
+check "up: the second lab asking again" rn up "$WORK/pb.yaml"
+expect_rc 0 "down: the last lab" rn down "$WORK/pb.yaml"
+contains "down: says what it put back" "~ sysctl host: net.ipv4.neigh.default.gc_thresh3 4096 -> $at3" "$WORK/out"
+same "down: the host's value is back" "$at3" "$(root cat $key4/gc_thresh3)"
+
 # ---- 50 hosts on one bridge: 50 * 49 = 2450 IPv4 entries at worst ----
 lab() { # lab NAME [host sysctl lines]
 	echo "name: $1"
