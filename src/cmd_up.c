@@ -66,7 +66,9 @@ int cmd_up(int argc, char **argv)
 		goto out;
 	/* Before anything is made: the lab's namespaces share the host's neighbour tables. */
 	cmd_neigh_warn(want);
-	if (!dry && (rc = cmd_neigh_raise(want)))
+	if (dry)
+		cmd_neigh_drift(want, true); /* the host's sizes up would raise */
+	else if ((rc = cmd_neigh_raise(want)))
 		goto out;
 	plan_build(&plan, want, have);
 	if (!plan.n) {
