@@ -770,8 +770,10 @@ int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long 
 	long long fulls_before = rc == 0 ? neigh_table_fulls() : -1;
 	if (rc == 0)
 		pool_run(pairs, np, sizeof(*pairs), run_pair);
-	long long fulls = fulls_before >= 0 ? neigh_table_fulls() - fulls_before : 0;
-	*overflows = fulls > 0 ? fulls : 0;
+	long long fulls_after = fulls_before >= 0 ? neigh_table_fulls() : -1;
+	/* -1: unknown (the counters are only in the initial network namespace's /proc/net). */
+	long long fulls = fulls_after >= fulls_before && fulls_before >= 0 ? fulls_after - fulls_before : -1;
+	*overflows = fulls;
 	size_t sent = 0, received = 0, k = 0;
 	if (rc == 0 && json) {
 		fputs("{\"lab\":", out);
@@ -817,9 +819,12 @@ int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long 
 			fputc('\n', out);
 	}
 	if (rc == 0) {
-		if (json)
+		if (json && fulls >= 0)
 			fprintf(out, "],\"sent\":%zu,\"received\":%zu,\"neighbour_table_overflows\":%lld}\n",
 				sent, received, fulls);
+		else if (json)
+			fprintf(out, "],\"sent\":%zu,\"received\":%zu,\"neighbour_table_overflows\":null}\n",
+				sent, received);
 		else
 			fprintf(out, "*** Results: %zu%% dropped (%zu/%zu received)\n",
 				sent ? (sent - received) * 100 / sent : 0, received, sent);

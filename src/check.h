@@ -27,7 +27,8 @@ void check_print_junit(FILE *out, const char *lab, const struct check_result *r,
 
 /* Every node pings every other node's addresses of the families it has an address in; prints a
  * matrix and the count like Mininet's pingall, or (json) every ping as one JSON object.
- * *overflows: how often the kernel's (global) neighbour tables overflowed during the run.
+ * *overflows: how often the kernel's (global) neighbour tables overflowed during the run, -1
+ * when the counters cannot be read (outside the initial network namespace).
  * Returns the number of failed pings, -1 on error. */
 int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long *overflows,
 		    struct nst_err *err);

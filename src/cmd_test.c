@@ -26,7 +26,7 @@ static int test_all_pairs(const struct topo_lab *lab, bool json)
 	int failed = check_all_pairs(lab, stdout, json, &overflows, &err);
 	if (failed < 0)
 		return cmd_fail(&err);
-	if (failed && overflows)
+	if (failed && overflows > 0)
 		fprintf(stderr,
 			"warning: %lld neighbour table overflows during the run: raise "
 			"net.ipv4.neigh.default.gc_thresh3 (net.ipv6's for IPv6; `sysctl:` under the "

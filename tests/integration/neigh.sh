@@ -59,6 +59,8 @@ same "--all-pairs --json: valid JSON, the nodes and every ping" "h1 h2 h3 h4 12 
 	"$(jq -r '"\(.nodes | join(" ")) \(.sent) \(.received) \(.pairs | length)"' "$WORK/json")"
 same "--all-pairs --json: one object per ping" "true" \
 	"$(jq -r '[.pairs[] | select(.from == "h1" and .to == "h2" and .address == "10.9.0.2")] | .[0].ok' "$WORK/json")"
+same "--all-pairs --json: no overflow counters in the sandbox's namespace" null \
+	"$(jq -r '.neighbour_table_overflows' "$WORK/json")"
 expect_rc 2 "--json needs --all-pairs" n test --json "$WORK/fam.yaml"
 check "down: the family lab" n down "$WORK/fam.yaml"
 
