@@ -17,22 +17,20 @@
 #define RECORD "host-neigh"
 #define RUN_ROOT "/run/nstopo"
 /* Held while a lab reads the others' records and writes its own or the kernel's values: each
- * lab's own lock does not keep two labs from both finding "no other lab" at once. A lab name
- * cannot start with a dot, so no lab's lock is this file. */
-#define SHARED_LOCK RUN_ROOT "/.host-neigh.lock"
-
+ * lab's own lock does not keep two labs from both finding "no other lab" at once. The lock is on
+ * the /run/nstopo directory itself, so it leaves no file behind. */
 static int shared_lock(struct nst_err *err)
 {
 	if (mkdir(RUN_ROOT, 0755) < 0 && errno != EEXIST)
 		return nst_err_set(err, errno, "create %s", RUN_ROOT);
-	int fd = open(SHARED_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open(RUN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return nst_err_set(err, errno, "open %s", SHARED_LOCK);
+		return nst_err_set(err, errno, "open %s", RUN_ROOT);
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR) {
 			int e = errno;
 			close(fd);
-			return nst_err_set(err, e, "lock %s", SHARED_LOCK);
+			return nst_err_set(err, e, "lock %s", RUN_ROOT);
 		}
 	return fd;
 }
@@ -246,6 +244,17 @@ int hostneigh_raise(const struct topo_lab *want, char *log, size_t len, struct n
 {
 	if (len)
 		log[0] = 0;
+	/* Nothing to do (and nothing made under /run/nstopo) when the lab neither asks for a key
+	 * nor recorded one. */
+	char path[4200];
+	struct record own;
+	record_path(path, sizeof(path), want->name);
+	record_read_at(AT_FDCWD, path, &own);
+	bool any = false;
+	for (size_t i = 0; i < 6; i++)
+		any |= own.before[i] >= 0 || asked(want, neigh_host_keys[i]) >= 0;
+	if (!any)
+		return 0;
 	int lock = shared_lock(err);
 	if (lock < 0)
 		return -1;
