@@ -303,9 +303,12 @@ size_t hostneigh_drift(const struct topo_lab *want, char *buf, size_t len)
 		if (a < 0 || now >= a)
 			continue;
 		n++;
+		char was[32] = "(unreadable)"; /* outside the initial namespace */
+		if (now >= 0)
+			snprintf(was, sizeof(was), "%lld", now);
 		if (used < len)
-			used += (size_t)snprintf(buf + used, len - used, "~ sysctl host: %s %lld -> %lld\n",
-						 neigh_host_keys[i], now, a);
+			used += (size_t)snprintf(buf + used, len - used, "~ sysctl host: %s %s -> %lld\n",
+						 neigh_host_keys[i], was, a);
 	}
 	return n;
 }
