@@ -7,6 +7,7 @@
 #include "netns.h"
 #include "nl.h"
 #include "observe.h"
+#include "plan.h"
 #include "run.h"
 
 #include <arpa/inet.h>
@@ -680,7 +681,51 @@ static void run_pair(void *arg)
 		p->ok = ping_once(p->family, p->addr, p->j.id, (uint16_t)t, TRY_MS, why, sizeof(why)) == 1;
 }
 
-int check_all_pairs(const struct topo_lab *lab, FILE *out, struct nst_err *err)
+/* Which families (bit 0 IPv4, bit 1 IPv6) a node has an address in: it can only ping those. */
+static unsigned node_families(const struct topo_node *n)
+{
+	unsigned f = 0;
+	for (size_t i = 0; i < n->n_ifaces; i++)
+		for (size_t a = 0; a < n->ifaces[i].n_addrs; a++)
+			f |= n->ifaces[i].addrs[a].c.family == AF_INET ? 1u : 2u;
+	return f;
+}
+
+/* The kernel's count of "neighbor table overflow" (table_fulls, the last column of
+ * /proc/net/stat/arp_cache and ndisc_cache, hex, one line per CPU), summed over both tables.
+ * The tables are global, so this counts every namespace's overflows; -1 when unreadable. */
+static long long neigh_table_fulls(void)
+{
+	static const char *const files[] = { "/proc/net/stat/arp_cache", "/proc/net/stat/ndisc_cache" };
+	long long sum = 0;
+	bool any = false;
+	for (size_t f = 0; f < 2; f++) {
+		int fd = open(files[f], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		FILE *in = fd >= 0 ? fdopen(fd, "r") : NULL;
+		if (!in) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		char line[1024];
+		int col = -1;
+		while (fgets(line, sizeof(line), in)) {
+			char *save = NULL;
+			int i = 0;
+			for (char *w = strtok_r(line, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save), i++) {
+				if (col < 0 && strcmp(w, "table_fulls") == 0)
+					col = i;
+				else if (col >= 0 && i == col)
+					sum += strtoll(w, NULL, 16), any = true;
+			}
+		}
+		fclose(in);
+	}
+	return any ? sum : -1;
+}
+
+int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long *overflows,
+		    struct nst_err *err)
 {
 	struct running run = { 0 };
 	if (netns_init(err) < 0 || observe_find_nodes(lab->name, NULL, &run.refs, &run.n, err) < 0)
@@ -697,14 +742,18 @@ int check_all_pairs(const struct topo_lab *lab, FILE *out, struct nst_err *err)
 		if ((rc = open_node(&run, lab, n->name, &ns[nn], err)) == 0)
 			nodes[nn++] = n;
 	}
+	/* Pairs are made source by source, destination by destination: the report walks them once. */
 	struct pair_job *pairs = NULL;
-	for (size_t s = 0; rc == 0 && s < nn; s++)
+	for (size_t s = 0; rc == 0 && s < nn; s++) {
+		unsigned fam = node_families(nodes[s]);
 		for (size_t d = 0; d < nn; d++) {
 			if (s == d)
 				continue;
 			for (size_t i = 0; i < nodes[d]->n_ifaces; i++)
 				for (size_t a = 0; a < nodes[d]->ifaces[i].n_addrs; a++) {
 					const struct cidr *c = &nodes[d]->ifaces[i].addrs[a].c;
+					if (!(fam & (c->family == AF_INET ? 1u : 2u)))
+						continue;
 					if (np == cap)
 						pairs = xrealloc(pairs, (cap = cap ? cap * 2 : 64) * sizeof(*pairs));
 					struct pair_job *p = &pairs[np++];
@@ -717,29 +766,68 @@ int check_all_pairs(const struct topo_lab *lab, FILE *out, struct nst_err *err)
 					p->dst = d;
 				}
 		}
+	}
+	long long fulls_before = rc == 0 ? neigh_table_fulls() : -1;
 	if (rc == 0)
 		pool_run(pairs, np, sizeof(*pairs), run_pair);
-	size_t sent = 0, received = 0;
-	fputs("*** Ping: testing reachability between every pair of nodes\n", out);
+	long long fulls_after = fulls_before >= 0 ? neigh_table_fulls() : -1;
+	/* -1: unknown (the counters are only in the initial network namespace's /proc/net). */
+	long long fulls = fulls_after >= fulls_before && fulls_before >= 0 ? fulls_after - fulls_before : -1;
+	*overflows = fulls;
+	size_t sent = 0, received = 0, k = 0;
+	if (rc == 0 && json) {
+		fputs("{\"lab\":", out);
+		json_string(out, lab->name);
+		fputs(",\"nodes\":[", out);
+		for (size_t i = 0; i < nn; i++) {
+			fputs(i ? "," : "", out);
+			json_string(out, nodes[i]->name);
+		}
+		fputs("],\"pairs\":[", out);
+	} else if (rc == 0) {
+		fputs("*** Ping: testing reachability between every pair of nodes\n", out);
+	}
 	for (size_t s = 0; rc == 0 && s < nn; s++) {
-		fprintf(out, "%s ->", nodes[s]->name);
+		if (!json)
+			fprintf(out, "%s ->", nodes[s]->name);
 		for (size_t d = 0; d < nn; d++) {
 			if (s == d)
 				continue;
-			bool all = true;
-			for (size_t i = 0; i < np; i++)
-				if (pairs[i].src == s && pairs[i].dst == d) {
-					sent++;
-					received += pairs[i].ok;
-					all &= pairs[i].ok;
+			size_t tried = 0, got = 0;
+			for (; k < np && pairs[k].src == s && pairs[k].dst == d; k++) {
+				tried++;
+				got += pairs[k].ok;
+				if (json) {
+					char a[CIDR_STR_MAX];
+					addr_format(pairs[k].family, pairs[k].addr, a, sizeof(a));
+					fputs(sent + tried > 1 ? ",{\"from\":" : "{\"from\":", out);
+					json_string(out, nodes[s]->name);
+					fputs(",\"to\":", out);
+					json_string(out, nodes[d]->name);
+					fputs(",\"address\":", out);
+					json_string(out, a);
+					fprintf(out, ",\"ok\":%s}", pairs[k].ok ? "true" : "false");
 				}
-			fprintf(out, " %s", all ? nodes[d]->name : "X");
+			}
+			sent += tried;
+			received += got;
+			/* "-": the two have no address family in common, nothing was tried. */
+			if (!json)
+				fprintf(out, " %s", !tried ? "-" : got == tried ? nodes[d]->name : "X");
 		}
-		fputc('\n', out);
+		if (!json)
+			fputc('\n', out);
 	}
 	if (rc == 0) {
-		fprintf(out, "*** Results: %zu%% dropped (%zu/%zu received)\n",
-			sent ? (sent - received) * 100 / sent : 0, received, sent);
+		if (json && fulls >= 0)
+			fprintf(out, "],\"sent\":%zu,\"received\":%zu,\"neighbour_table_overflows\":%lld}\n",
+				sent, received, fulls);
+		else if (json)
+			fprintf(out, "],\"sent\":%zu,\"received\":%zu,\"neighbour_table_overflows\":null}\n",
+				sent, received);
+		else
+			fprintf(out, "*** Results: %zu%% dropped (%zu/%zu received)\n",
+				sent ? (sent - received) * 100 / sent : 0, received, sent);
 		rc = (int)(sent - received);
 	}
 	for (size_t i = 0; i < nn; i++)

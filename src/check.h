@@ -25,9 +25,13 @@ void check_print_tap(FILE *out, const struct check_result *r, size_t n);
 void check_print_junit(FILE *out, const char *lab, const struct check_result *r, size_t n,
 		       double seconds);
 
-/* Every node pings every other node's addresses; prints a matrix and the count like Mininet's
- * pingall. Returns the number of failed pings, -1 on error. */
-int check_all_pairs(const struct topo_lab *lab, FILE *out, struct nst_err *err);
+/* Every node pings every other node's addresses of the families it has an address in; prints a
+ * matrix and the count like Mininet's pingall, or (json) every ping as one JSON object.
+ * *overflows: how often the kernel's (global) neighbour tables overflowed during the run, -1
+ * when the counters cannot be read (outside the initial network namespace).
+ * Returns the number of failed pings, -1 on error. */
+int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long *overflows,
+		    struct nst_err *err);
 
 /* The address a check's `to:` names: an address, or a node's first address. */
 bool check_target(const struct topo_lab *lab, const char *to, uint8_t *family, uint8_t addr[16]);

@@ -50,6 +50,17 @@ int cmd_observe(const char *lab, struct topo_lab *want, struct topo_lab **have, 
 int cmd_preflight(const struct topo_lab *want);
 /* Prints err and returns its exit status. */
 int cmd_fail(const struct nst_err *err);
+/* The host's neighbour tables (cmd_neigh.c): warns on stderr when the lab may need more entries
+ * than the host keeps (after the file's `sysctl:` under host); raises the keys the file asks for
+ * (never lowers one); puts the values found before back at the last lab's down; diff's drift
+ * lines (printed when print), how many keys are lower than the file asks. The two that change
+ * the kernel print and return an exit code on failure, else 0. */
+void cmd_neigh_warn(const struct topo_lab *want);
+int cmd_neigh_raise(const struct topo_lab *want);
+int cmd_neigh_restore(const char *lab);
+size_t cmd_neigh_drift(const struct topo_lab *want, bool print);
+/* validate's part, from the file alone: a gc_thresh3 the file sets below the lab's estimate. */
+void cmd_neigh_warn_file(const struct topo_lab *want);
 /* Colours only on a terminal that can show them, and never with NO_COLOR set. */
 bool cmd_color(FILE *f);
 

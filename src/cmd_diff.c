@@ -43,7 +43,8 @@ int cmd_diff(int argc, char **argv)
 		plan_print_json(stdout, &plan, want->name);
 	else
 		plan_print(stdout, &plan, cmd_color(stdout));
-	rc = plan.n ? NST_EXIT_DIFFERS : NST_EXIT_OK;
+	size_t drift = cmd_neigh_drift(want, !json); /* the host's neighbour sizes, not planned */
+	rc = plan.n || drift ? NST_EXIT_DIFFERS : NST_EXIT_OK;
 out:
 	plan_free(&plan);
 	kview_free(&kv);

@@ -66,7 +66,8 @@ int cmd_down(int argc, char **argv)
 		rc = cmd_fail(&err);
 		goto out;
 	}
-	if ((rc = cmd_observe(name, NULL, &have, &kv)))
+	/* The host's neighbour sizes go back first: the record of them is in the lab's run dir. */
+	if ((rc = cmd_observe(name, NULL, &have, &kv)) || (rc = cmd_neigh_restore(name)))
 		goto out;
 	plan_build(&plan, NULL, have);
 	if (!plan.n) {

@@ -1,4 +1,4 @@
-/* cmd_test.c - `nstopo test [--junit OUT] [--all-pairs] FILE`: the file's checks against the
+/* cmd_test.c - `nstopo test [--junit OUT] [--all-pairs [--json]] FILE`: the file's checks against the
  * running lab (TAP, optionally JUnit XML), or reachability between every pair of nodes. */
 #include "check.h"
 #include "cmd.h"
@@ -75,18 +75,32 @@ static int write_junit(const char *out, const char *lab, const struct check_resu
 	return rc;
 }
 
-int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs)
+/* Every pair's pings; when some were lost while the kernel's neighbour tables overflowed, says so. */
+static int test_all_pairs(const struct topo_lab *lab, bool json)
+{
+	struct nst_err err = { 0 };
+	long long overflows = 0;
+	cmd_neigh_warn(lab);
+	int failed = check_all_pairs(lab, stdout, json, &overflows, &err);
+	if (failed < 0)
+		return cmd_fail(&err);
+	if (failed && overflows > 0)
+		fprintf(stderr,
+			"warning: %lld neighbour table overflows during the run: raise "
+			"net.ipv4.neigh.default.gc_thresh3 (net.ipv6's for IPv6; `sysctl:` under the "
+			"host node, see docs/topology.md)\n",
+			overflows);
+	return failed ? NST_EXIT_DIFFERS : NST_EXIT_OK;
+}
+
+static int test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs, bool json)
 {
 	struct nst_err err = { 0 };
 	int rc = cmd_kernel_init("test");
 	if (rc)
 		return rc;
-	if (all_pairs) {
-		int failed = check_all_pairs(lab, stdout, &err);
-		if (failed < 0)
-			return cmd_fail(&err);
-		return failed ? NST_EXIT_DIFFERS : NST_EXIT_OK;
-	}
+	if (all_pairs)
+		return test_all_pairs(lab, json);
 	size_t n = lab->n_checks;
 	struct check_result *r = xcalloc(n + 1, sizeof(*r));
 	double start = seconds_now();
@@ -105,17 +119,23 @@ int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs)
 	return failed ? NST_EXIT_DIFFERS : NST_EXIT_OK;
 }
 
+int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs)
+{
+	return test_lab(lab, junit, all_pairs, false);
+}
+
 int cmd_test(int argc, char **argv)
 {
 	const struct command *self = command_find("test");
 	static const struct option opts[] = {
 		{ "junit", required_argument, NULL, 'j' },
 		{ "all-pairs", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *junit = NULL;
-	bool all_pairs = false;
+	bool all_pairs = false, json = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+j:ah", opts, NULL)) != -1) {
@@ -126,6 +146,9 @@ int cmd_test(int argc, char **argv)
 		case 'a':
 			all_pairs = true;
 			break;
+		case 'J':
+			json = true;
+			break;
 		case 'h':
 			command_print_usage(self);
 			return NST_EXIT_OK;
@@ -135,10 +158,12 @@ int cmd_test(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
+	if (json && !all_pairs)
+		return command_usage_error(self, "--json goes with --all-pairs");
 	struct topo_lab *lab = cmd_load_lab(argv[optind]);
 	if (!lab)
 		return NST_EXIT_INPUT;
-	int rc = cmd_test_lab(lab, junit, all_pairs);
+	int rc = test_lab(lab, junit, all_pairs, json);
 	topo_lab_free(lab);
 	return rc;
 }

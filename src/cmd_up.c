@@ -64,6 +64,12 @@ int cmd_up(int argc, char **argv)
 	}
 	if ((rc = cmd_observe(want->name, want, &have, &kv)))
 		goto out;
+	/* Before anything is made: the lab's namespaces share the host's neighbour tables. */
+	cmd_neigh_warn(want);
+	if (dry)
+		cmd_neigh_drift(want, true); /* the host's sizes up would raise */
+	else if ((rc = cmd_neigh_raise(want)))
+		goto out;
 	plan_build(&plan, want, have);
 	if (!plan.n) {
 		printf("lab %s is up to date: nothing to change\n", want->name);

@@ -1,4 +1,5 @@
-/* cmd_validate.c - `nstopo validate FILE`: exit 0 and print nothing when the file is valid. */
+/* cmd_validate.c - `nstopo validate FILE`: exit 0 and print nothing when the file is valid (but
+ * a warning on stderr when the file's own neighbour-table size is below its estimate). */
 #include "cmd.h"
 #include "err.h"
 
@@ -23,6 +24,7 @@ int cmd_validate(int argc, char **argv)
 	struct topo_lab *lab = cmd_load_lab(argv[optind]);
 	if (!lab)
 		return NST_EXIT_INPUT;
+	cmd_neigh_warn_file(lab); /* the kernel's own values are up's to compare */
 	topo_lab_free(lab);
 	return NST_EXIT_OK;
 }

@@ -941,9 +941,11 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 		return;
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct ynode *key = v->items[i];
-		if (is_root && strcmp(key->value, "interfaces") != 0 && strcmp(key->value, "routes") != 0) {
+		if (is_root && strcmp(key->value, "interfaces") != 0 && strcmp(key->value, "routes") != 0 &&
+		    strcmp(key->value, "sysctl") != 0) {
 			bad(L, key, "host takes only 'interfaces' and 'routes' (for the host-side ends of "
-				    "the lab's links), not '%s'", key->value);
+				    "the lab's links) and 'sysctl' (the neighbour-table sizes), not '%s'",
+			    key->value);
 			continue;
 		}
 		if (key_ok(L, key, node_keys, what))

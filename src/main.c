@@ -29,9 +29,10 @@ const struct command commands[] = {
 	  "  126 when CMD cannot run, 127 when it is not found\n" },
 	{ "test", cmd_test, "run the file's tests: against the running lab (TAP; exit 1 if one fails)",
 	  "nstopo test [--junit OUT] FILE\n"
-	  "       nstopo test --all-pairs FILE\n"
+	  "       nstopo test --all-pairs [--json] FILE\n"
 	  "  --junit OUT    also write the results as JUnit XML to OUT\n"
-	  "  --all-pairs    every node pings every other node's addresses; prints a matrix\n" },
+	  "  --all-pairs    every node pings every other node's addresses (of the families it has\n"
+	  "                 an address in); prints a matrix, or with --json every ping\n" },
 	{ "list", cmd_list, "list the running labs and their nodes", "nstopo list\n" },
 	{ "validate", cmd_validate, "check a topology file; prints nothing when it is valid",
 	  "nstopo validate FILE\n" },

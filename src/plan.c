@@ -970,7 +970,7 @@ void plan_print(FILE *out, const struct plan *p, bool color)
 	}
 }
 
-static void json_string(FILE *out, const char *s)
+void json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {

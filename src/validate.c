@@ -1,5 +1,6 @@
 /* validate.c - cross-object checks of a lab; see validate.h. */
 #include "validate.h"
+#include "neigh.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -607,8 +608,39 @@ static char *sysctl_path(const char *key)
 	return p;
 }
 
+/* The host's sysctls are global to the machine: only the neighbour-table sizes, which a lab may
+ * need raised (they are never lowered), as whole numbers. */
+static void check_host_sysctls(struct checker *C, const struct topo_node *node)
+{
+	for (size_t i = 0; i < node->n_sysctls; i++) {
+		const struct topo_sysctl *s = &node->sysctls[i];
+		if (!neigh_host_key(s->key)) {
+			SAY(C, s->loc, "sysctl %s: the host takes only the neighbour-table sizes "
+				       "(net.ipv4.neigh.default.gc_thresh1/2/3, net.ipv6.neigh.default."
+				       "gc_thresh1/2/3)", s->key);
+			continue;
+		}
+		bool digits = *s->value && strlen(s->value) <= 9;
+		for (const char *p = s->value; *p && digits; p++)
+			digits = isdigit((unsigned char)*p);
+		if (!digits)
+			SAY(C, s->loc, "sysctl %s: '%s' is not a whole number (0 to 999999999)", s->key,
+			    s->value);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(node->sysctls[j].key, s->key) == 0) {
+				SAY(C, s->loc, "sysctl %s is given twice (first at line %u)", s->key,
+				    node->sysctls[j].loc.line);
+				break;
+			}
+	}
+}
+
 static void check_sysctls(struct checker *C, const struct topo_node *node)
 {
+	if (node->kind == NODE_ROOT) {
+		check_host_sysctls(C, node);
+		return;
+	}
 	struct strmap seen = { 0 };
 	char **paths = xcalloc(node->n_sysctls + 1, sizeof(*paths));
 	for (size_t i = 0; i < node->n_sysctls; i++) {
