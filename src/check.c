@@ -503,22 +503,40 @@ static void *worker(void *arg)
 	}
 }
 
-/* Runs fn on each of n items of size bytes at base, on up to MAX_WORKERS threads. */
-static void pool_run(void *base, size_t n, size_t size, void (*fn)(void *))
+/* Runs fn on each of n items of size bytes at base, on up to MAX_WORKERS threads. fn may
+ * leave its thread in another network namespace (each job enters its node's). When no thread
+ * can be made at all (EAGAIN: the process or user is at its limit of tasks), the jobs run here,
+ * one after the other, and this thread goes back to its own namespace after each: whatever runs
+ * next (a netlink socket opened, a program started) must not find itself in a lab node. -1 with
+ * errno set when that cannot be promised; no job has run then, or the one that could not leave
+ * was the last. */
+static int pool_run(void *base, size_t n, size_t size, void (*fn)(void *))
 {
 	struct pool p = { .base = base, .n = n, .size = size, .fn = fn };
 	atomic_init(&p.next, 0);
 	size_t w = n < MAX_WORKERS ? n : MAX_WORKERS;
 	pthread_t *t = xcalloc(w + 1, sizeof(*t));
 	size_t started = 0;
+	int rc = 0;
 	for (; started < w; started++)
 		if (pthread_create(&t[started], NULL, worker, &p) != 0)
 			break;
-	if (!started)
-		worker(&p); /* no thread could be made: do it all here */
 	for (size_t i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
 	free(t);
+	if (started || !n)
+		return 0;
+	int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		fn((char *)base + i * size);
+		rc = setns(home, CLONE_NEWNET);
+	}
+	int e = errno;
+	close(home);
+	errno = e;
+	return rc < 0 ? -1 : 0;
 }
 
 /* The running namespace of each node the checks use, found by the lab's markers. */
@@ -574,11 +592,11 @@ int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_e
 			nst_err_clear(err);
 		}
 	}
-	if (rc == 0) {
-		pool_run(jobs, n, sizeof(*jobs), run_job);
-		for (size_t i = 0; i < n; i++)
-			rc += !out[i].pass;
-	}
+	if (rc == 0 && pool_run(jobs, n, sizeof(*jobs), run_job) < 0)
+		rc = nst_err_set(err, errno, "run the checks without threads (none could be made) and "
+				 "return to this process's network namespace");
+	for (size_t i = 0; rc >= 0 && i < n; i++)
+		rc += !out[i].pass;
 	for (size_t i = 0; i < n; i++) {
 		netns_close(&jobs[i].from);
 		if (jobs[i].holder_fd >= 0)
