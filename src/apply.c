@@ -97,9 +97,11 @@ static int init_node_inside(struct netns *ns, void *arg, struct nst_err *err)
 }
 
 /* The node's hostname, private /run and /tmp, and the lab's /etc/hosts. */
-static int node_env_add_in(struct applier *A, const struct topo_node *node, const struct netns *ns,
+static int node_env_add_in(struct applier *A, const struct topo_node *node, struct netns *ns,
 			   bool background, struct nst_err *err)
 {
+	if (netns_fd(ns, err) < 0) /* passed to the spawner */
+		return -1;
 	char hosts[512];
 	store_hosts_path(hosts, sizeof(hosts), A->lab);
 	/* What a namespace deleted by hand left behind is not worth keeping. */
@@ -202,9 +204,11 @@ static int link_add(struct applier *A, const struct action *a, struct nst_err *e
 		return mq < 0 ? -1 : nst_err_set(err, ENODEV, "%s has no bridge", nq->name);
 	struct nlr_veth_end ep = { ip->name, -1, plan_wanted_mtu(lab, ip),
 				   (ip->has & IFACE_HAS_MAC) ? ip->mac : NULL, mp };
-	struct nlr_veth_end eq = { iq->name, kq->ns.fd, plan_wanted_mtu(lab, iq),
+	/* kq's fd first: kp's socket may set aside a namespace used longer ago, never kq. */
+	int qfd = netns_fd(&kq->ns, err);
+	struct nlr_veth_end eq = { iq->name, qfd, plan_wanted_mtu(lab, iq),
 				   (iq->has & IFACE_HAS_MAC) ? iq->mac : NULL, 0 };
-	struct nlr *nl = nl_of(kp, err);
+	struct nlr *nl = qfd < 0 ? NULL : nl_of(kp, err);
 	if (!nl || nlr_veth_add(nl, &ep, &eq, err) < 0)
 		return -1;
 	kview_forget_ifindex(kp, ip->name);
@@ -502,6 +506,8 @@ enum { EXEC_TIMEOUT_MS = 30000 };
 static int run_to_end(struct applier *A, const struct topo_node *node, struct knode *kn,
 		      char *const argv[], const char *role, struct nst_err *err)
 {
+	if (netns_fd(&kn->ns, err) < 0) /* entered by the program's process */
+		return -1;
 	char **env = topo_node_env_new(node);
 	struct run_opts o = { .lab = A->lab, .node = node->name, .net = &kn->ns, .role = role,
 			      .timeout_ms = EXEC_TIMEOUT_MS, .env = (const char *const *)env };
@@ -573,6 +579,8 @@ static int exec_run(struct applier *A, const struct action *a, struct nst_err *e
 		}
 		char log[1024];
 		if (store_log_prepare(A->lab, a->node->name, i + 1, log, sizeof(log), err) < 0)
+			return -1;
+		if (netns_fd(&kn->ns, err) < 0)
 			return -1;
 		char **env = topo_node_env_new(a->node);
 		struct run_opts o = { .lab = A->lab, .node = a->node->name, .net = &kn->ns,

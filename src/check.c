@@ -25,11 +25,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 enum { TRY_MS = 1000, EXEC_TRY_MS = 10000, RETRY_PAUSE_MS = 200, MAX_WORKERS = 32 };
+enum { OTHER_FILES = 64, FILES_PER_JOB = 16 };
 
 static long now_ms(void)
 {
@@ -260,8 +262,10 @@ struct job {
 	const struct topo_lab *lab;
 	const struct topo_check *c;
 	struct check_result *r;
+	/* Namespaces by name and inode; their fds are open only while the job runs, so that a
+	 * lab of any size fits the descriptor limit (the pool runs a bounded number at once). */
 	struct netns from;     /* the node the check runs from (ping, tcp) or in (route, exec) */
-	int holder_fd;         /* tcp: the namespace of the node holding the target, -1 */
+	struct netns holder;   /* tcp: the node holding the target; no name when none */
 	uint16_t id;
 };
 
@@ -283,8 +287,8 @@ static int attempt_tcp(struct job *j, char *why, size_t len)
 	uint8_t fam, a[16];
 	check_target(j->lab, j->c->to, &fam, a);
 	int own = -1;
-	if (j->holder_fd >= 0 && !j->c->expect_fail) {
-		if (setns(j->holder_fd, CLONE_NEWNET) < 0) {
+	if (j->holder.fd >= 0 && !j->c->expect_fail) {
+		if (setns(j->holder.fd, CLONE_NEWNET) < 0) {
 			snprintf(why, len, "enter the target's namespace: %s", strerror(errno));
 			return -1;
 		}
@@ -403,9 +407,48 @@ static int attempt_exec(struct job *j, char *why, size_t len)
 	return 1;
 }
 
+/* The namespace ns named when the job was made, opened again: the same one (its inode). */
+static int job_open(struct netns *ns)
+{
+	struct netns now;
+	struct nst_err err = { 0 };
+	if (!ns->name || netns_open(ns->name, &now, &err) <= 0)
+		return -1;
+	bool same = now.ino == ns->ino;
+	if (same) {
+		ns->fd = now.fd;
+		now.fd = -1;
+	}
+	netns_close(&now);
+	return same ? 0 : -1;
+}
+
+static void job_close(struct netns *ns)
+{
+	if (ns->fd >= 0)
+		close(ns->fd);
+	ns->fd = -1;
+}
+
+static void run_job_open(struct job *j);
+
 static void run_job(void *arg)
 {
 	struct job *j = arg;
+	if (job_open(&j->from) < 0) {
+		snprintf(j->r->reason, sizeof(j->r->reason), "node %s is gone (its namespace was removed or "
+			 "replaced while the checks ran)", j->c->node);
+		return;
+	}
+	if (j->holder.name && job_open(&j->holder) < 0)
+		job_close(&j->holder); /* as when no node holds the target: no listener of our own */
+	run_job_open(j);
+	job_close(&j->from);
+	job_close(&j->holder);
+}
+
+static void run_job_open(struct job *j)
+{
 	const struct topo_check *c = j->c;
 	struct check_result *r = j->r;
 	long start = now_ms(), deadline = start + c->within_ms;
@@ -504,22 +547,48 @@ static void *worker(void *arg)
 	}
 }
 
-/* Runs fn on each of n items of size bytes at base, on up to MAX_WORKERS threads. */
-static void pool_run(void *base, size_t n, size_t size, void (*fn)(void *))
+/* Runs fn on each of n items of size bytes at base, on up to MAX_WORKERS threads. fn may
+ * leave its thread in another network namespace (each job enters its node's). When no thread
+ * can be made at all (EAGAIN: the process or user is at its limit of tasks), the jobs run here,
+ * one after the other, and this thread goes back to its own namespace after each: whatever runs
+ * next (a netlink socket opened, a program started) must not find itself in a lab node. -1 with
+ * errno set when that cannot be promised; no job has run then, or the one that could not leave
+ * was the last. */
+static int pool_run(void *base, size_t n, size_t size, void (*fn)(void *))
 {
 	struct pool p = { .base = base, .n = n, .size = size, .fn = fn };
 	atomic_init(&p.next, 0);
 	size_t w = n < MAX_WORKERS ? n : MAX_WORKERS;
+	/* A job holds up to FILES_PER_JOB descriptors at once (its namespaces, a socket or two,
+	 * a program's pipes): no more jobs at once than the limit leaves room for. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		rlim_t room = rl.rlim_cur > 2 * OTHER_FILES ? (rl.rlim_cur - OTHER_FILES) / FILES_PER_JOB : 1;
+		if (room < w)
+			w = room ? (size_t)room : 1;
+	}
 	pthread_t *t = xcalloc(w + 1, sizeof(*t));
 	size_t started = 0;
+	int rc = 0;
 	for (; started < w; started++)
 		if (pthread_create(&t[started], NULL, worker, &p) != 0)
 			break;
-	if (!started)
-		worker(&p); /* no thread could be made: do it all here */
 	for (size_t i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
 	free(t);
+	if (started || !n)
+		return 0;
+	int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		fn((char *)base + i * size);
+		rc = setns(home, CLONE_NEWNET);
+	}
+	int e = errno;
+	close(home);
+	errno = e;
+	return rc < 0 ? -1 : 0;
 }
 
 /* The running namespace of each node the checks use, found by the lab's markers. */
@@ -553,7 +622,7 @@ int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_e
 		j->lab = lab;
 		j->c = &lab->checks[i];
 		j->r = &out[i];
-		j->holder_fd = -1;
+		j->holder.fd = -1;
 		j->from.fd = -1;
 		j->id = (uint16_t)((getpid() * 31 + (int)i * 7919) & 0xffff);
 		memset(j->r, 0, sizeof(*j->r));
@@ -563,27 +632,23 @@ int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_e
 		struct job *j = &jobs[i];
 		if ((rc = open_node(&run, lab, j->c->node, &j->from, err)) < 0)
 			break;
+		job_close(&j->from); /* found; opened again when the job runs */
 		if (j->c->kind == CHECK_TCP) {
 			uint8_t fam, a[16];
 			const struct topo_node *h = check_target(lab, j->c->to, &fam, a) ? holder_of(lab, fam, a) : NULL;
-			struct netns hn;
-			if (h && open_node(&run, lab, h->name, &hn, err) == 0) {
-				j->holder_fd = hn.fd;
-				hn.fd = -1;
-				netns_close(&hn);
-			}
+			if (h && open_node(&run, lab, h->name, &j->holder, err) == 0)
+				job_close(&j->holder);
 			nst_err_clear(err);
 		}
 	}
-	if (rc == 0) {
-		pool_run(jobs, n, sizeof(*jobs), run_job);
-		for (size_t i = 0; i < n; i++)
-			rc += !out[i].pass;
-	}
+	if (rc == 0 && pool_run(jobs, n, sizeof(*jobs), run_job) < 0)
+		rc = nst_err_set(err, errno, "run the checks without threads (none could be made) and "
+				 "return to this process's network namespace");
+	for (size_t i = 0; rc >= 0 && i < n; i++)
+		rc += !out[i].pass;
 	for (size_t i = 0; i < n; i++) {
 		netns_close(&jobs[i].from);
-		if (jobs[i].holder_fd >= 0)
-			close(jobs[i].holder_fd);
+		netns_close(&jobs[i].holder);
 	}
 	free(jobs);
 	observe_refs_free(run.refs, run.n);

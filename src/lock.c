@@ -1,14 +1,18 @@
 /* lock.c - see lock.h. flock on /run/nstopo/LAB.lock; the holder's pid is written into the file
  * only to name it in the message of a run that finds the lab busy. The file is opened relative to
- * the checked /run/nstopo and never through a symlink: the pid is never written anywhere else. */
+ * the checked /run/nstopo and never through a symlink: the pid is never written anywhere else.
+ * `down` removes the file while holding it; a lock is held only when the locked file is still
+ * the one at the name (else the next run's new file is the lock, and this one tries again). */
 #include "lock.h"
 #include "netns.h"
 #include "safefs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,6 +49,16 @@ static int open_lock(int run, const char *name, const char *path, struct nst_err
 	return fd;
 }
 
+/* Whether fd is still the file at name: `down` removes the lock file while it holds it, so a run
+ * that opened it just before may get the lock of a file no longer there, while a later run
+ * creates and locks a new one. */
+static bool still_there(int run, const char *name, int fd)
+{
+	struct stat at, held;
+	return fstatat(run, name, &at, AT_SYMLINK_NOFOLLOW) == 0 && fstat(fd, &held) == 0 &&
+	       at.st_dev == held.st_dev && at.st_ino == held.st_ino;
+}
+
 int lock_lab(const char *lab, struct nst_err *err)
 {
 	char name[256], path[512], pid[32] = "";
@@ -53,18 +67,27 @@ int lock_lab(const char *lab, struct nst_err *err)
 		return -1;
 	snprintf(name, sizeof(name), "%s.lock", lab);
 	snprintf(path, sizeof(path), "%s/%s", NSTOPO_RUN_DIR, name);
-	int fd = open_lock(run, name, path, err);
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
-		pid[n > 0 ? n : 0] = '\0';
+	int fd = -1;
+	/* Each retry follows a whole run that held the lock and removed the file (a down). */
+	for (int tries = 0;; tries++) {
+		if ((fd = open_lock(run, name, path, err)) < 0)
+			return -1;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			close(fd);
+			if (e == EWOULDBLOCK)
+				return nst_err_set(err, 0, "lab %s is busy: another nstopo run (pid %s) is changing it; "
+						      "try again when it has finished", lab, pid[0] ? pid : "?");
+			return nst_err_set(err, e, "lock %s", path);
+		}
+		if (still_there(run, name, fd))
+			break;
 		close(fd);
-		if (e == EWOULDBLOCK)
-			return nst_err_set(err, 0, "lab %s is busy: another nstopo run (pid %s) is changing it; "
-					      "try again when it has finished", lab, pid[0] ? pid : "?");
-		return nst_err_set(err, e, "lock %s", path);
+		if (tries == 100)
+			return nst_err_set(err, EAGAIN, "lock %s: it keeps being removed and made again", path);
 	}
 	/* Before anything is made: the lab's directory, when there is one, is root's 0700 and real. */
 	int dir = safefs_lab_dir(lab, SAFEFS_CHECK, err);

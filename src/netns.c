@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,35 @@
 static struct netns home = { .fd = -1 };
 static dev_t nsfs_dev; /* the device all namespace files share */
 
+/* Tracked namespaces whose fd is open, most recently used first, and how many may be: each
+ * holds up to three descriptors (its fd, a netlink and an nftables socket). */
+static struct {
+	struct netns *head, *tail;
+	size_t open, max;
+} lru = { .max = SIZE_MAX };
+
+/* What nstopo keeps open besides the tracked namespaces: stdio, the lock, the run and lab
+ * directories, the spawner's socket and the descriptors passed to it, a program's pipes, the
+ * check pool's sockets. */
+enum { OTHER_FILES = 64, FILES_PER_NS = 3 };
+
 int netns_init(struct nst_err *err)
 {
+	/* Only the soft limit can be raised without privilege worth using: a hard limit set on
+	 * purpose (`ulimit -n N` sets both) is kept, and the namespaces share it instead. */
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur < NETNS_MIN_FILES)
+			return nst_err_set(err, 0, "the limit on open files is %llu, nstopo needs at least %d: "
+					      "raise it (e.g. `ulimit -n 1024` as root, or LimitNOFILE= in a "
+					      "systemd unit)", (unsigned long long)rl.rlim_cur, NETNS_MIN_FILES);
+		if (rl.rlim_cur != RLIM_INFINITY && (rl.rlim_cur - OTHER_FILES) / FILES_PER_NS < SIZE_MAX)
+			lru.max = (size_t)((rl.rlim_cur - OTHER_FILES) / FILES_PER_NS);
 	}
 	if (home.fd >= 0)
 		return 0;
@@ -39,6 +63,91 @@ int netns_init(struct nst_err *err)
 		nsfs_dev = st.st_dev;
 	}
 	return 0;
+}
+
+/* ---- tracked namespaces: a bounded number open at once ---- */
+
+static void lru_unlink(struct netns *ns)
+{
+	if (ns->lru_prev)
+		ns->lru_prev->lru_next = ns->lru_next;
+	else if (lru.head == ns)
+		lru.head = ns->lru_next;
+	else
+		return; /* not in the list */
+	if (ns->lru_next)
+		ns->lru_next->lru_prev = ns->lru_prev;
+	else
+		lru.tail = ns->lru_prev;
+	ns->lru_prev = ns->lru_next = NULL;
+	lru.open--;
+}
+
+static void lru_push(struct netns *ns)
+{
+	ns->lru_prev = NULL;
+	ns->lru_next = lru.head;
+	if (lru.head)
+		lru.head->lru_prev = ns;
+	else
+		lru.tail = ns;
+	lru.head = ns;
+	lru.open++;
+}
+
+/* Closes the least recently used namespaces' descriptors until the rest fit; keep (the one
+ * about to be used) is never among them. */
+static void lru_trim(const struct netns *keep)
+{
+	while (lru.open > lru.max && lru.tail && lru.tail != keep) {
+		struct netns *old = lru.tail;
+		lru_unlink(old);
+		netns_close_sockets(old);
+		close(old->fd);
+		old->fd = -1;
+	}
+}
+
+/* Before ns is used: its fd open again when it was set aside, and ns the most recent. */
+static int lru_use(struct netns *ns, struct nst_err *err)
+{
+	if (!ns->tracked)
+		return 0;
+	if (ns->fd >= 0) {
+		if (lru.head != ns) {
+			lru_unlink(ns);
+			lru_push(ns);
+		}
+		return 0;
+	}
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns->name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nst_err_set(err, errno, "open %s again", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_dev != nsfs_dev || st.st_ino != ns->ino) {
+		close(fd);
+		return nst_err_set(err, ESTALE, "%s is no longer the namespace nstopo found there", path);
+	}
+	ns->fd = fd;
+	lru_push(ns);
+	lru_trim(ns);
+	return 0;
+}
+
+void netns_track(struct netns *ns)
+{
+	if (!ns->name || ns->fd < 0 || ns->fd == home.fd || ns->tracked)
+		return;
+	ns->tracked = true;
+	lru_push(ns);
+	lru_trim(ns);
+}
+
+int netns_fd(struct netns *ns, struct nst_err *err)
+{
+	return lru_use(ns, err) < 0 ? -1 : ns->fd;
 }
 
 struct netns *netns_home(void)
@@ -65,6 +174,8 @@ static void leave(void)
 
 int netns_call(struct netns *ns, netns_fn fn, void *arg, struct nst_err *err)
 {
+	if (lru_use(ns, err) < 0)
+		return -1;
 	if (ns->fd == home.fd)
 		return fn(ns, arg, err);
 	if (enter(ns->fd, ns->name, err) < 0)
@@ -190,6 +301,8 @@ static int open_nl_inside(struct netns *ns, void *arg, struct nst_err *err)
 
 struct nlr *netns_nl(struct netns *ns, struct nst_err *err)
 {
+	if (lru_use(ns, err) < 0)
+		return NULL;
 	if (!ns->nl && netns_call(ns, open_nl_inside, NULL, err) < 0)
 		return NULL;
 	return ns->nl;
@@ -203,6 +316,8 @@ static int open_nft_inside(struct netns *ns, void *arg, struct nst_err *err)
 
 struct nftw *netns_nft(struct netns *ns, struct nst_err *err)
 {
+	if (lru_use(ns, err) < 0)
+		return NULL;
 	if (!ns->nft && netns_call(ns, open_nft_inside, NULL, err) < 0)
 		return NULL;
 	return ns->nft;
@@ -220,6 +335,10 @@ void netns_close(struct netns *ns)
 {
 	if (!ns || ns == &home)
 		return;
+	if (ns->tracked) {
+		lru_unlink(ns);
+		ns->tracked = false;
+	}
 	netns_close_sockets(ns);
 	if (ns->fd >= 0 && ns->fd != home.fd)
 		close(ns->fd);

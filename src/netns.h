@@ -19,15 +19,28 @@ struct nftw;
  * the whole command so each namespace is entered at most a few times. */
 struct netns {
 	char *name;     /* under /run/netns; NULL for the machine's own namespace */
-	int fd;
+	int fd;         /* -1 while a tracked namespace is set aside (see netns_track) */
 	struct nlr *nl; /* opened on first use by netns_nl() */
 	struct nftw *nft; /* opened on first use by netns_nft() */
 	ino_t ino;      /* identity of the namespace (nsfs inode) */
+	bool tracked;   /* netns_track: its descriptors may be closed and opened again */
+	struct netns *lru_prev, *lru_next; /* tracked and open: most recently used first */
 };
 
-/* Opens the process's own namespace as the one to return to and raises RLIMIT_NOFILE: a lab of
- * thousands of nodes holds two descriptors per node. */
+/* Opens the process's own namespace as the one to return to and raises the soft RLIMIT_NOFILE
+ * to the hard one. A hard limit too low for nstopo's own needs (NETNS_MIN_FILES) is an error
+ * naming it; within any other, tracked namespaces share what is left (netns_track). */
+enum { NETNS_MIN_FILES = 128 };
 int netns_init(struct nst_err *err);
+/* Registers a namespace kept for the whole command (observe's and apply's): while others are in
+ * use its fd and sockets may be closed, so that a lab of any size fits the descriptor limit (up
+ * to three per namespace); they are opened again, by name, on the next use through this module
+ * (netns_call, netns_nl, netns_nft, netns_fd), and the namespace found there must be the same one
+ * (its inode). Undone by netns_close. */
+void netns_track(struct netns *ns);
+/* ns's fd, opened again when it was set aside; -1 with err set when the name is gone or now
+ * names another namespace. The fd stays open until ns's next few namespaces are used. */
+int netns_fd(struct netns *ns, struct nst_err *err);
 /* The machine's (or the sandbox's) own namespace, where nstopo started. */
 struct netns *netns_home(void);
 

@@ -53,6 +53,7 @@ struct knode *kview_add(struct kview *kv, const char *netns, struct netns *ns)
 {
 	struct knode *kn = arena_alloc(&kv->arena, sizeof(*kn));
 	kn->ns = *ns;
+	netns_track(&kn->ns); /* one of many kept for the whole command: see the descriptor limit */
 	*ARENA_PUSH(&kv->arena, kv->nodes, kv->n_nodes, kv->cap_nodes) = kn;
 	strmap_put(&kv->by_node, arena_strdup(&kv->arena, netns ? netns : ""), kn);
 	return kn;

@@ -479,6 +479,28 @@ static void child_exec(char *const argv[], char *const envp[], int err_fd)
 	_exit(127);
 }
 
+/* Appends n bytes to the tail (tail_len - 1 bytes at most, *have of them used, kept
+ * NUL-terminated), dropping the oldest: one move per read, not per byte. */
+static void keep_tail(char *tail, size_t tail_len, size_t *have, const char *buf, size_t n)
+{
+	if (tail_len < 2)
+		return;
+	size_t room = tail_len - 1;
+	if (n >= room) {
+		memcpy(tail, buf + (n - room), room);
+		*have = room;
+	} else {
+		if (*have + n > room) {
+			size_t drop = *have + n - room;
+			memmove(tail, tail + drop, *have - drop);
+			*have -= drop;
+		}
+		memcpy(tail + *have, buf, n);
+		*have += n;
+	}
+	tail[*have] = '\0';
+}
+
 int run_in_node(char *const argv[], const struct run_opts *o, int *status, char *tail,
 		size_t tail_len, struct nst_err *err)
 {
@@ -550,38 +572,38 @@ int run_in_node(char *const argv[], const struct run_opts *o, int *status, char 
 	size_t have = 0;
 	long deadline = now_ms() + (o->timeout_ms ? o->timeout_ms : 30000);
 	bool timed_out = false;
-	/* Until the process ends: its output as it comes (a daemon that keeps our pipe open
-	 * after its parent exits must not hold us). */
+	/* Its output as it comes until it ends; then what it left in the pipe, which may be most
+	 * of it (its last writes and its exit are seen at once), until the pipe is empty or closed
+	 * or the deadline passes. A daemon it started that keeps the pipe open does not hold us:
+	 * an empty pipe after the end is the end. */
+	bool ended = false;
 	while (!o->background && outp[0] >= 0) {
 		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { pidfd, POLLIN, 0 } };
 		long wait = deadline - now_ms();
 		if (wait <= 0) {
-			timed_out = true;
-			kill(pid, SIGKILL);
+			if (!ended) {
+				timed_out = true;
+				kill(pid, SIGKILL);
+			}
 			break;
 		}
-		if (poll(p, 2, (int)wait) < 0 && errno != EINTR)
+		int ready = poll(p, ended ? 1 : 2, ended ? 0 : (int)wait);
+		if (ready < 0 && errno != EINTR)
 			break;
-		if (p[0].revents & (POLLIN | POLLHUP)) {
-			char buf[4096];
+		if (ended && ready == 0)
+			break;
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char buf[16384];
 			ssize_t n = read(outp[0], buf, sizeof(buf));
-			if (n <= 0) {
+			if (n <= 0 && !(n < 0 && errno == EINTR)) {
 				close(outp[0]);
 				outp[0] = -1;
-			} else if (tail_len > 1) {
-				/* Keep the last tail_len - 1 bytes. */
-				for (ssize_t i = 0; i < n; i++) {
-					if (have == tail_len - 1) {
-						memmove(tail, tail + 1, tail_len - 2);
-						have--;
-					}
-					tail[have++] = buf[i];
-				}
-				tail[have] = '\0';
+			} else if (n > 0) {
+				keep_tail(tail, tail_len, &have, buf, (size_t)n);
 			}
 		}
-		if (p[1].revents & POLLIN)
-			break;
+		if (!ended && (p[1].revents & POLLIN))
+			ended = true;
 	}
 	int ws = 0;
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)

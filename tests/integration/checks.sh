@@ -1,7 +1,9 @@
 #!/bin/bash
 # nstopo test (issue 6): each check kind passing and failing with a reason that says what was
 # expected and found, TAP and JUnit reports (validated), up --test, within:, --all-pairs, and
-# the exit codes.
+# the exit codes. Issue 14, item 10: an exec check's long output is read to its end (1500 and
+# 100000 lines, 10 runs of 10), and with no thread to be had (strace makes clone3 fail) the checks
+# run on the main thread with the same results and it goes back to its own namespace each time.
 . "$(dirname "$0")/lib.sh"
 for p in xmllint jq; do command -v $p >/dev/null || skip_feature "needs $p"; done
 
@@ -40,6 +42,20 @@ contains "exec regex still passes" "ok 8 - h1 has its address" "$WORK/tap"
 same "JUnit: counts with failures" "8 5" "$(xmllint --xpath 'concat(//testsuite/@tests, " ", //testsuite/@failures)' "$WORK/j2.xml")"
 same "JUnit: one failure element per failed check" 5 "$(xmllint --xpath 'count(//testcase/failure)' "$WORK/j2.xml")"
 
+# No thread can be made (clone3 fails with EAGAIN, as at a limit of tasks): the same results,
+# checks run one after the other on the main thread, which ends in its own namespace (the last
+# setns names the sandbox's), not in the last check's node. Only nstopo itself is traced: the
+# programs it forks make their own.
+if command -v strace >/dev/null; then
+	expect_rc 1 "without threads: the same exit" strace -qq -y -o "$WORK/trace" -e trace=clone3,setns \
+		-e inject=clone3:error=EAGAIN "$NSTOPO" test "$lab"
+	same "... and the same results, check by check" "$(grep -E '^(not )?ok ' "$WORK/tap")" \
+		"$(grep -E '^(not )?ok ' "$WORK/out")"
+	check "... no thread was made" grep -q 'clone3(.*= -1 EAGAIN' "$WORK/trace"
+	same "... and the main thread went home" "$(readlink /proc/self/ns/net)" \
+		"$(grep -o '^setns([0-9]*<[^>]*>' "$WORK/trace" | tail -1 | sed 's/.*<//; s/>$//')"
+fi
+
 # within: a route that appears a second later passes; one that never does fails at the deadline.
 expect_rc 0 "up repairs the lab" n up "$SRC/tests/integration/labs/checks.yaml"
 cat >"$WORK/within.yaml" <<'W'
@@ -71,6 +87,22 @@ contains "--all-pairs: the count" "0% dropped (8/8 received)" "$WORK/out"
 ip -n h2 link set eth0 down
 expect_rc 1 "--all-pairs: a node cut off" n test --all-pairs "$lab"
 contains "--all-pairs: its column shows X" "h1 -> r1 X" "$WORK/out"
+
+# An exec check's output is read to its end: the process's last writes and its exit come
+# together, and the tail (where `output:` is looked for) is what was lost.
+sed '/^tests:/,$d' "$SRC/tests/integration/labs/checks.yaml" >"$WORK/long.yaml"
+cat >>"$WORK/long.yaml" <<'L'
+tests:
+  - exec: {node: h1, cmd: [seq, "1500"]}
+    output: "1500"
+  - exec: {node: h2, cmd: [seq, "100000"]}
+    output_regex: "99999\n100000\n?$"
+L
+passed=0
+for i in $(seq 10); do
+	n test "$WORK/long.yaml" >"$WORK/out" 2>&1 && passed=$((passed + 1))
+done
+same "1500 and 100000 lines of output: 10 runs of 10 pass" 10 "$passed"
 
 printf 'name: checks\nnodes: {h1: {}}\ntests:\n  - ping: {from: nosuch, to: h1}\n' >"$WORK/bad.yaml"
 expect_rc 2 "a check naming an unknown node is bad input" n test "$WORK/bad.yaml"
