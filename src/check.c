@@ -833,8 +833,9 @@ int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long 
 		}
 	}
 	long long fulls_before = rc == 0 ? neigh_table_fulls() : -1;
-	if (rc == 0)
-		pool_run(pairs, np, sizeof(*pairs), run_pair);
+	if (rc == 0 && pool_run(pairs, np, sizeof(*pairs), run_pair) < 0)
+		rc = nst_err_set(err, errno, "run the pings without threads (none could be made) and "
+				 "return to this process's network namespace");
 	long long fulls_after = fulls_before >= 0 ? neigh_table_fulls() : -1;
 	/* -1: unknown (the counters are only in the initial network namespace's /proc/net). */
 	long long fulls = fulls_after >= fulls_before && fulls_before >= 0 ? fulls_after - fulls_before : -1;
