@@ -308,9 +308,17 @@ static int link_del(struct applier *A, const struct action *a, struct nst_err *e
 
 /* ---- addresses, sysctls, routes ---- */
 
+/* arg: NULL for the whole node, else the name of the lab's own end in the host (the host's
+ * other interfaces keep the host's setting). */
 static int promote_inside(struct netns *ns, void *arg, struct nst_err *err)
 {
-	return sysctl_write("net.ipv4.conf.all.promote_secondaries", "1", err);
+	char name[TOPO_IFNAME_MAX + 1], key[128];
+	snprintf(name, sizeof(name), "%s", arg ? (const char *)arg : "all");
+	for (char *c = name; *c; c++)
+		if (*c == '.')
+			*c = '/'; /* as sysctl writes a '.' in an interface's name */
+	snprintf(key, sizeof(key), "net.ipv4.conf.%s.promote_secondaries", name);
+	return sysctl_write(key, "1", err);
 }
 
 static int addr_change(struct applier *A, const struct action *a, bool add, struct nst_err *err)
@@ -320,12 +328,14 @@ static int addr_change(struct applier *A, const struct action *a, bool add, stru
 	if (!nl)
 		return -1;
 	/* Deleting an interface's first IPv4 address would take the others (and the routes through
-	 * them) along, unless secondaries are promoted: switched on where it matters, once. */
-	if (!add && a->addr.family == AF_INET && a->node->kind != NODE_ROOT &&
-	    !strmap_get(&A->promoted, a->node->name)) {
-		if (netns_call(&kn->ns, promote_inside, NULL, err) < 0)
+	 * them) along, unless secondaries are promoted: switched on where it matters, once per
+	 * node; in the host, on the lab's end only, at each such deletion (they are few). */
+	bool root = a->node->kind == NODE_ROOT;
+	if (!add && a->addr.family == AF_INET && (root || !strmap_get(&A->promoted, a->node->name))) {
+		if (netns_call(&kn->ns, promote_inside, root ? (void *)a->iface->name : NULL, err) < 0)
 			return -1;
-		strmap_put(&A->promoted, a->node->name, (void *)1);
+		if (!root)
+			strmap_put(&A->promoted, a->node->name, (void *)1);
 	}
 	int ifindex = add ? kview_ifindex(A->kv, kn, a->iface->name, err) : a->iface->ifindex;
 	if (ifindex <= 0)

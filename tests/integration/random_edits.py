@@ -49,7 +49,7 @@ class Lab:
     def new_ifname(self, name):
         used = set(self.ifaces_of(name))
         kind = self.nodes[name]["kind"]
-        base = "p" if kind == "bridge" else "eth"
+        base = "p" if kind == "bridge" else "conv-h" if kind == "root" else "eth"
         i = 0
         while f"{base}{i}" in used:
             i += 1
@@ -109,6 +109,8 @@ class Lab:
 
     # ---- keeping the file valid after structural edits ----
     def tidy(self):
+        if "host" in self.nodes and not self.ifaces_of("host"):
+            del self.nodes["host"]
         for name, n in self.nodes.items():
             present = set(self.ifaces_of(name))
             for ifn in list(n["ifaces"]):
@@ -149,7 +151,7 @@ class Lab:
         nodes = {}
         for nn, n in sorted(self.nodes.items()):
             d = {}
-            if n["kind"] != "host":
+            if n["kind"] not in ("host", "root"):
                 d["kind"] = n["kind"]
             ifs = {}
             for ifn, i in sorted(n["ifaces"].items()):
@@ -173,6 +175,10 @@ class Lab:
                 d["sysctl"] = dict(n["sysctl"])
             if n["nat"]:
                 d["nat"] = [{x["rule"]: {k: v for k, v in x.items() if k != "rule"}} for x in n["nat"]]
+            if n.get("hostname"):
+                d["hostname"] = n["hostname"]
+            if n.get("env"):
+                d["env"] = dict(n["env"])
             if n["files"]:
                 d["files"] = dict(n["files"])
             if n["exec"]:
@@ -200,7 +206,7 @@ class Lab:
         pairs = []
         for l in self.links:
             a, ai, b, bi = l
-            if self.nodes[a]["kind"] == "bridge" or self.nodes[b]["kind"] == "bridge":
+            if {self.nodes[a]["kind"], self.nodes[b]["kind"]} & {"bridge", "root"}:
                 continue
             # A source NAT rule may rewrite the ping's source to an address nobody holds.
             if any(x["rule"] == "snat" for x in self.nodes[a]["nat"] + self.nodes[b]["nat"]):
@@ -208,11 +214,16 @@ class Lab:
             for x in self.nodes[a]["ifaces"].get(ai, {"addrs": []})["addrs"]:
                 for y in self.nodes[b]["ifaces"].get(bi, {"addrs": []})["addrs"]:
                     ix, iy = ipaddress.ip_interface(x), ipaddress.ip_interface(y)
-                    if ix.version == 4 and iy.version == 4 and ix.network == iy.network and \
+                    if ix.version == iy.version and ix.network == iy.network and \
                             self.subnet_once(a, ix.network) and self.subnet_once(b, iy.network):
                         pairs.append({"ping": {"from": a, "to": str(iy.ip)}, "within": "5s"})
         rng.shuffle(pairs)
         return pairs[:limit]
+
+
+def regular(lab, *exclude):
+    """The lab's nodes but `host` (the sandbox's own namespace: interfaces and routes only)."""
+    return sorted(x for x in lab.nodes if x != "host" and lab.nodes[x]["kind"] not in exclude)
 
 
 def new_node(kind):
@@ -258,7 +269,7 @@ def e_add_node(lab, rng):
     lab.next_node += 1
     kind = rng.choice(["host", "host", "router", "bridge"])
     lab.nodes[name] = new_node(kind)
-    others = [x for x in lab.nodes if x != name and not (kind == "bridge" and lab.nodes[x]["kind"] == "bridge")]
+    others = [x for x in regular(lab) if x != name and not (kind == "bridge" and lab.nodes[x]["kind"] == "bridge")]
     if others:
         connect(lab, rng, name, rng.choice(sorted(others)))
     return f"add {kind} {name}"
@@ -274,7 +285,7 @@ def e_remove_node(lab, rng):
 
 
 def e_add_link(lab, rng):
-    names = sorted(lab.nodes)
+    names = regular(lab)
     a, b = rng.choice(names), rng.choice(names)
     if a == b or (lab.nodes[a]["kind"] == "bridge" and lab.nodes[b]["kind"] == "bridge"):
         return None
@@ -294,7 +305,7 @@ def e_move_to_bridge(lab, rng):
     """A direct link x <-> y becomes x <-> bridge <-> y; the interfaces keep their names and
     addresses (the issue's h2 case)."""
     direct = [i for i, l in enumerate(lab.links)
-              if lab.nodes[l[0]]["kind"] != "bridge" and lab.nodes[l[2]]["kind"] != "bridge"]
+              if lab.nodes[l[0]]["kind"] not in ("bridge", "root") and lab.nodes[l[2]]["kind"] not in ("bridge", "root")]
     if not direct:
         return None
     l = lab.links.pop(rng.choice(direct))
@@ -341,7 +352,9 @@ def e_repeer(lab, rng):
     a, ai, b, bi = lab.links[k]
     if lab.nodes[a]["kind"] == "bridge":
         a, ai, b, bi = b, bi, a, ai
-    cands = [x for x in sorted(lab.nodes) if x not in (a, b) and len(lab.ifaces_of(x)) < 4 and
+    if "host" in (a, b):
+        return None
+    cands = [x for x in regular(lab) if x not in (a, b) and len(lab.ifaces_of(x)) < 4 and
              not (lab.nodes[x]["kind"] == "bridge" and lab.nodes[a]["kind"] == "bridge")]
     if not cands:
         return None
@@ -374,7 +387,7 @@ def e_addr_move(lab, rng):
 
 
 def e_kind(lab, rng):
-    name = rng.choice(sorted(lab.nodes))
+    name = rng.choice(regular(lab))
     n = lab.nodes[name]
     new = rng.choice([k for k in ("host", "router", "bridge") if k != n["kind"]])
     if new == "bridge" and any(lab.nodes[p[0]]["kind"] == "bridge"
@@ -387,10 +400,10 @@ def e_kind(lab, rng):
     return f"{name}: kind {old} -> {new}"
 
 
-def pick_iface(lab, rng, with_addr=None):
+def pick_iface(lab, rng, with_addr=None, host=False):
     cands = []
     for name in sorted(lab.nodes):
-        if lab.nodes[name]["kind"] == "bridge":
+        if lab.nodes[name]["kind"] == "bridge" or (name == "host" and not host):
             continue
         for i in sorted(lab.ifaces_of(name)):
             addrs = lab.nodes[name]["ifaces"].get(i, {"addrs": []})["addrs"]
@@ -400,7 +413,7 @@ def pick_iface(lab, rng, with_addr=None):
 
 
 def e_addr(lab, rng):
-    name, i = pick_iface(lab, rng)
+    name, i = pick_iface(lab, rng, host=True)
     if not name:
         return None
     f = lab.iface(name, i)
@@ -496,7 +509,7 @@ def e_route(lab, rng):
     if not gws:
         return None
     g = rng.choice(gws)
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 and name != "host":
         to = "default" if g[1] == 4 else "::/0"
     else:
         to = f"192.168.{rng.randrange(256)}.0/24" if g[1] == 4 else f"fd77:{rng.randrange(65536):x}::/64"
@@ -567,11 +580,50 @@ def e_sysctl(lab, rng):
     return f"{name}: sysctl {key} = {n['sysctl'][key]}"
 
 
+def e_host_link(lab, rng):
+    """A link to the sandbox's own namespace (`host`), its end addressed, and sometimes a host
+    route into the lab through it."""
+    names = regular(lab, "bridge")
+    if not names or ("host" in lab.nodes and len(lab.ifaces_of("host")) >= 2):
+        return None
+    lab.nodes.setdefault("host", new_node("root"))
+    a = rng.choice(names)
+    d = connect(lab, rng, a, "host")
+    if rng.random() < 0.5:
+        gws = [g for g in gateways(lab, "host") if g[1] == 4]
+        if gws:
+            to = f"10.{100 + rng.randrange(50)}.0.0/16"
+            if not any(r["to"] == to for r in lab.nodes["host"]["routes"]):
+                lab.nodes["host"]["routes"].append({"to": to, "via": rng.choice(gws)[0]})
+    return "add " + d
+
+
+def e_hostname(lab, rng):
+    name = rng.choice(regular(lab))
+    n = lab.nodes[name]
+    old = n.get("hostname")
+    n["hostname"] = rng.choice([None, f"h-{rng.randrange(100)}", f"{name}.lab"])
+    return f"{name}: hostname {old} -> {n['hostname']}"
+
+
+def e_env(lab, rng):
+    name = rng.choice(regular(lab))
+    n = lab.nodes[name]
+    env = n.setdefault("env", {})
+    if env and rng.random() < 0.4:
+        k = rng.choice(sorted(env))
+        del env[k]
+        return f"{name}: env {k} removed"
+    k = rng.choice(["A", "B"])
+    env[k] = str(rng.randrange(100))
+    return f"{name}: env {k}={env[k]}"
+
+
 FILES = ["/tmp/conv.txt", "/etc/nstopo-conv.conf", "/run/conv/x.conf"]
 
 
 def e_file(lab, rng):
-    name = rng.choice(sorted(lab.nodes))
+    name = rng.choice(regular(lab))
     n = lab.nodes[name]
     path = rng.choice(FILES)
     if path in n["files"] and rng.random() < 0.3:
@@ -583,7 +635,7 @@ def e_file(lab, rng):
 
 
 def e_exec(lab, rng):
-    name = rng.choice(sorted(lab.nodes))
+    name = rng.choice(regular(lab))
     n = lab.nodes[name]
     if n["exec"] and rng.random() < 0.35:
         x = n["exec"].pop(rng.randrange(len(n["exec"])))
@@ -607,7 +659,7 @@ EDITS = [(e_add_node, 6), (e_remove_node, 3), (e_add_link, 9), (e_remove_link, 3
          (e_addr_move, 3),
          (e_move_to_bridge, 6), (e_move_off_bridge, 4), (e_kind, 4), (e_addr, 10),
          (e_route, 14), (e_mtu, 4), (e_mac, 4), (e_nat, 4), (e_sysctl, 3), (e_file, 4),
-         (e_exec, 4)]
+         (e_exec, 4), (e_host_link, 2), (e_hostname, 2), (e_env, 2)]
 
 
 def pick_edit(rng):
