@@ -221,6 +221,18 @@ static void set_ifaces(struct differ *D)
 	}
 }
 
+/* An observed interface whose mtu the plan lowers below IPv6's minimum (1280): the kernel
+ * takes IPv6 off it with the change, its IPv6 addresses and routes with it. */
+static bool loses_ipv6(struct differ *D, const struct topo_node *hn, const struct topo_iface *hi)
+{
+	const struct topo_node *wn = want_of(D, hn);
+	const struct topo_iface *wi = wn ? topo_iface_find(wn, hi->name) : NULL;
+	if (!wi || is_lo(hi) || hi->mtu < 1280 || !iface_stays(D, hn, hi))
+		return false;
+	uint32_t mtu = plan_wanted_mtu(D->want, wi);
+	return mtu && mtu < 1280;
+}
+
 /* ---- addresses ---- */
 
 static bool has_addr(const struct topo_iface *i, const struct cidr *c)
@@ -280,7 +292,8 @@ static void del_addrs(struct differ *D)
 				bool early = false;
 				for (size_t w = 0; wi && w < wi->n_addrs; w++)
 					early |= v6_same_value(&hi->addrs[a].c, &wi->addrs[w].c);
-				if (has_addr(wi, &hi->addrs[a].c) || early)
+				if (has_addr(wi, &hi->addrs[a].c) || early ||
+				    (hi->addrs[a].c.family == AF_INET6 && loses_ipv6(D, hn, hi)))
 					continue;
 				struct action *d = emit(D, ACT_ADDR_DEL, D->have, hn);
 				d->iface = hi;
@@ -450,8 +463,9 @@ static void del_routes(struct differ *D)
 			for (size_t r = 0; wn && r < wn->n_routes && !wanted; r++)
 				wanted = route_key_equal(&wn->routes[r], hr);
 			const struct topo_iface *oif = iface_by_index(hn, hr->oif);
-			if (wanted || (oif && !is_lo(oif) && !iface_stays(D, hn, oif)))
-				continue; /* kept, or goes with its interface */
+			if (wanted || (oif && !is_lo(oif) && !iface_stays(D, hn, oif)) ||
+			    (oif && hr->to.family == AF_INET6 && loses_ipv6(D, hn, oif)))
+				continue; /* kept, or goes with its interface (or its IPv6) */
 			struct action *x = emit(D, ACT_ROUTE_DEL, D->have, hn);
 			x->route = hr;
 		}
@@ -814,7 +828,8 @@ static void set_text(const struct action *a, char *buf, size_t len)
 	int n = snprintf(buf, len, "%s:%s", node_label(a->node), a->iface->name);
 	const char *sep = " ";
 	if (a->change & CHG_MTU) {
-		n += snprintf(buf + n, len - (size_t)n, "%smtu %u -> %u", sep, a->old->mtu, a->mtu);
+		n += snprintf(buf + n, len - (size_t)n, "%smtu %u -> %u%s", sep, a->old->mtu, a->mtu,
+			      a->mtu < 1280 && a->old->mtu >= 1280 ? " (IPv6 goes with it)" : "");
 		sep = ", ";
 	}
 	if (a->change & CHG_MAC) {

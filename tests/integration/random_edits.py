@@ -112,12 +112,12 @@ class Lab:
         if "host" in self.nodes and not self.ifaces_of("host"):
             del self.nodes["host"]
         for name, n in self.nodes.items():
-            present = set(self.ifaces_of(name))
+            present = set(self.ifaces_of(name)) | ({"br0"} if n["kind"] == "bridge" else set())
             for ifn in list(n["ifaces"]):
                 if ifn not in present:
                     del n["ifaces"][ifn]
             if n["kind"] == "bridge":
-                n["ifaces"] = {}
+                n["ifaces"] = {k: v for k, v in n["ifaces"].items() if k == "br0"}
                 n["routes"] = []
                 n["nat"] = []
                 n["sysctl"] = {}
@@ -127,6 +127,8 @@ class Lab:
                 for a in i["addrs"]:
                     nets.append(ipaddress.ip_interface(a).network)
                 if i["mtu"] and i["mtu"] < 1280 and any(":" in a for a in i["addrs"]):
+                    i["mtu"] = 1280
+                if i["mtu"] and i["mtu"] < 1280 and any(":" in x["to"] for x in n["routes"]):
                     i["mtu"] = 1280
             own = {str(ipaddress.ip_interface(a).ip) for i in n["ifaces"].values() for a in i["addrs"]}
             keep = []
@@ -397,6 +399,8 @@ def e_kind(lab, rng):
     n["kind"] = new
     if new == "bridge":
         n["ifaces"] = {}
+    if old == "bridge":
+        n["ifaces"].pop("br0", None)
     return f"{name}: kind {old} -> {new}"
 
 
@@ -528,7 +532,10 @@ def e_mtu(lab, rng):
         return None
     f = lab.iface(name, i)
     old = f["mtu"]
-    f["mtu"] = rng.choice([None, 1280, 1400, 1500, 9000])
+    f["mtu"] = rng.choice([None, 1000, 1280, 1400, 1500, 9000])
+    if f["mtu"] == 1000 and rng.random() < 0.5:
+        # Below 1280 the kernel takes IPv6 off the interface: its IPv6 addresses go in the same edit.
+        f["addrs"] = [a for a in f["addrs"] if ":" not in a]
     return f"{name}:{i} mtu {old} -> {f['mtu']}"
 
 
@@ -598,6 +605,31 @@ def e_host_link(lab, rng):
     return "add " + d
 
 
+def e_bridge_addr(lab, rng):
+    """An address on a bridge node's own br0, in the subnet of one of its ports' neighbours."""
+    bridges = regular(lab, "host", "router", "root")
+    bridges = [b for b in bridges if lab.nodes[b]["kind"] == "bridge"]
+    if not bridges:
+        return None
+    br = rng.choice(bridges)
+    f = lab.iface(br, "br0")
+    if f["addrs"] and rng.random() < 0.4:
+        a = f["addrs"].pop()
+        return f"{br}:br0 address {a} removed"
+    nets = set()
+    for port in lab.ifaces_of(br):
+        q = lab.peer_of(br, port)
+        if q:
+            nets |= {x for x in lab.segment_nets(q[0], q[1]) if x.version == 4}
+    if not nets:
+        return None
+    a = lab.free_addr_in(rng.choice(sorted(nets, key=str)), rng)
+    if not a:
+        return None
+    f["addrs"].append(a)
+    return f"{br}:br0 address {a} added"
+
+
 def e_hostname(lab, rng):
     name = rng.choice(regular(lab))
     n = lab.nodes[name]
@@ -659,7 +691,7 @@ EDITS = [(e_add_node, 6), (e_remove_node, 3), (e_add_link, 9), (e_remove_link, 3
          (e_addr_move, 3),
          (e_move_to_bridge, 6), (e_move_off_bridge, 4), (e_kind, 4), (e_addr, 10),
          (e_route, 14), (e_mtu, 4), (e_mac, 4), (e_nat, 4), (e_sysctl, 3), (e_file, 4),
-         (e_exec, 4), (e_host_link, 2), (e_hostname, 2), (e_env, 2)]
+         (e_exec, 4), (e_host_link, 2), (e_hostname, 2), (e_env, 2), (e_bridge_addr, 2)]
 
 
 def pick_edit(rng):
@@ -698,6 +730,7 @@ def main():
     ap.add_argument("--tests", action="store_true", help="ping neighbours after each up")
     ap.add_argument("--save", help="write each failing step's two files here")
     ap.add_argument("--stop", action="store_true", help="stop at the first failure")
+    ap.add_argument("--verbose", action="store_true", help="print every edit and what up did")
     args = ap.parse_args()
 
     import random
@@ -735,6 +768,8 @@ def main():
                 rc_t, out_t = run([args.nstopo, "test", path])
                 if rc_t != 0:
                     bad = f"test exited {rc_t}:\n{out_t}"
+            if args.verbose:
+                print(f"# step {step}: {desc}: {out_up.strip()}")
             if bad:
                 failures += 1
                 print(f"not ok - seed {args.seed} step {step}: {desc}: {bad.rstrip()}")

@@ -415,6 +415,26 @@ static void sysctl_of_a_new_interface(void **state)
 						    "is made again)\n"));
 }
 
+/* Below 1280 the kernel takes IPv6 off the interface: its IPv6 addresses and routes are not
+ * deleted again (the kernel would refuse: "IPv6 is disabled on this device"). */
+static void mtu_below_ipv6(void **state)
+{
+	const char *a = "name: t\n"
+			"nodes:\n"
+			"  a: {interfaces: {eth0: [10.0.1.1/24, \"fd00::1/64\"]}, routes: [\"fd99::/64 via fd00::2\"]}\n"
+			"  b: {interfaces: {eth0: [10.0.1.2/24, \"fd00::2/64\"]}}\n"
+			"links: [[a:eth0, b:eth0]]\n";
+	const char *b = "name: t\n"
+			"nodes:\n"
+			"  a: {interfaces: {eth0: {addresses: [10.0.1.1/24], mtu: 1000}}}\n"
+			"  b: {interfaces: {eth0: [10.0.1.2/24, \"fd00::2/64\"]}}\n"
+			"links: [[a:eth0, b:eth0]]\n";
+	const char *text = plan_between(a, b);
+	assert_non_null(strstr(text, "~ a:eth0 mtu 1500 -> 1000 (IPv6 goes with it)\n"));
+	assert_null(strstr(text, "fd00::1"));
+	assert_null(strstr(text, "fd99::"));
+}
+
 /* Every kind has its row: an op, a verb, a word and a text, and the rows are the plan's order. */
 static void one_row_per_kind(void **state)
 {
@@ -441,6 +461,7 @@ int main(void)
 		cmocka_unit_test(route_dropped_with_its_interface),
 		cmocka_unit_test(route_dropped_with_an_address),
 		cmocka_unit_test(sysctl_of_a_new_interface),
+		cmocka_unit_test(mtu_below_ipv6),
 		cmocka_unit_test(one_row_per_kind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
