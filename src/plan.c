@@ -419,8 +419,16 @@ static const char *route_doomed(struct differ *D, const struct topo_node *hn,
 	const struct topo_iface *wi = topo_iface_find(wn, oif->name);
 	if (hr->to.family == AF_INET && has_family(oif, AF_INET) && !has_family(wi, AF_INET))
 		return "its interface loses its last IPv4 address";
-	if ((wr->has & ROUTE_HAS_VIA) && !(wr->has & ROUTE_HAS_DEV) && !on_subnet(wi, wr->to.family, wr->via))
+	if ((wr->has & ROUTE_HAS_VIA) && !(wr->has & ROUTE_HAS_DEV) && !on_subnet(wi, wr->to.family, wr->via)) {
+		/* A route of the file's through that interface (dev, no via) may hold the gateway. */
+		for (size_t r = 0; r < wn->n_routes; r++) {
+			const struct topo_route *d = &wn->routes[r];
+			if ((d->has & ROUTE_HAS_DEV) && !(d->has & ROUTE_HAS_VIA) && strcmp(d->dev, oif->name) == 0 &&
+			    cidr_contains(&d->to, wr->to.family, wr->via))
+				return NULL;
+		}
 		return "its gateway moves to another interface";
+	}
 	return NULL;
 }
 
