@@ -220,7 +220,41 @@ class Lab:
                             self.subnet_once(a, ix.network) and self.subnet_once(b, iy.network):
                         pairs.append({"ping": {"from": a, "to": str(iy.ip)}, "within": "5s"})
         rng.shuffle(pairs)
-        return pairs[:limit]
+        return pairs[:limit] + self.route_pings(rng)
+
+    def route_pings(self, rng, limit=2):
+        """Through a default route: a node pings an address its gateway holds on another
+        interface, so the route itself must be in place and leave by the right interface."""
+        out = []
+        for x in sorted(self.nodes):
+            n = self.nodes[x]
+            if n["kind"] in ("bridge", "root") or any(r["rule"] == "snat" for r in n["nat"]):
+                continue
+            defaults = sorted((r.get("metric") or 0, r["via"]) for r in n["routes"]
+                              if r["to"] == "default" and r.get("via") and not r.get("dev"))
+            if not defaults:
+                continue
+            g = ipaddress.ip_address(defaults[0][1])
+            mine = [ipaddress.ip_interface(a).network for i in n["ifaces"].values() for a in i["addrs"]]
+            for i in sorted(n["ifaces"]):
+                nets = [ipaddress.ip_interface(a).network for a in n["ifaces"][i]["addrs"]]
+                net = next((z for z in nets if g in z), None)
+                if not net or not self.subnet_once(x, net):
+                    continue
+                for r, j in self.segment(x, i):
+                    if str(g) not in [str(ipaddress.ip_interface(a).ip) for a in self.nodes[r]["ifaces"].get(j, {"addrs": []})["addrs"]]:
+                        continue
+                    if r == x or not self.subnet_once(r, net) or self.nodes[r]["kind"] == "root":
+                        continue
+                    for k in sorted(self.nodes[r]["ifaces"]):
+                        for a in self.nodes[r]["ifaces"][k]["addrs"]:
+                            ia = ipaddress.ip_interface(a)
+                            if k != j and ia.version == 4 and ia.network not in mine and \
+                                    not any(ia.ip in z for z in mine):
+                                out.append({"ping": {"from": x, "to": str(ia.ip)}, "within": "5s",
+                                            "name": f"{x} reaches {r}:{k} through its default route"})
+        rng.shuffle(out)
+        return out[:limit]
 
 
 def regular(lab, *exclude):
@@ -274,6 +308,9 @@ def e_add_node(lab, rng):
     others = [x for x in regular(lab) if x != name and not (kind == "bridge" and lab.nodes[x]["kind"] == "bridge")]
     if others:
         connect(lab, rng, name, rng.choice(sorted(others)))
+        gws = [g for g in gateways(lab, name) if g[1] == 4]
+        if kind == "host" and gws and rng.random() < 0.7:
+            lab.nodes[name]["routes"].append({"to": "default", "via": rng.choice(gws)[0]})
     return f"add {kind} {name}"
 
 
