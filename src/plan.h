@@ -1,5 +1,5 @@
-/* plan.h - two lab models (the file's and the kernel's) to an ordered list of small actions:
- * creations and changes first, deletions last. `up` applies it, `diff` prints it. */
+/* plan.h - two lab models (the file's and the kernel's) to an ordered list of small actions
+ * (kinds and order in plan_kinds.h), one pass to converge. `up` applies it, `diff` prints it. */
 #ifndef NSTOPO_PLAN_H
 #define NSTOPO_PLAN_H
 
