@@ -394,6 +394,28 @@ static void route_dropped_with_an_address(void **state)
 	assert_null(strstr(text, "198.51.100.0/24"));
 }
 
+/* The kernel resolved a gateway through a dev route of the file (more specific than the
+ * interface's subnet): that is where the file puts it, nothing to add again. */
+static void gateway_through_a_dev_route(void **state)
+{
+	const char *yaml = "name: t\n"
+			   "nodes:\n"
+			   "  r: {kind: router, interfaces: {eth0: 10.0.1.1/24, eth1: 10.0.2.1/24}}\n"
+			   "  h:\n"
+			   "    interfaces: {eth0: 10.0.1.10/24, eth1: 10.0.2.10/24}\n"
+			   "    routes: [default via 10.0.1.1, 10.0.1.0/28 dev eth1]\n"
+			   "links: [[r:eth0, h:eth0], [r:eth1, h:eth1]]\n";
+	struct topo_lab *have = as_observed(yaml), *want = lab_of(yaml);
+	struct topo_node *h = topo_node_find(have, "h");
+	h->routes[0].oif = topo_iface_find(h, "eth1")->ifindex;
+	struct plan p;
+	plan_build(&p, want, have);
+	assert_string_equal(lines_of(&p), "");
+	plan_free(&p);
+	topo_lab_free(have);
+	topo_lab_free(want);
+}
+
 /* A per-interface sysctl is the interface's: a new veth by the same name starts from the
  * defaults. */
 static void sysctl_of_a_new_interface(void **state)
@@ -460,6 +482,7 @@ int main(void)
 		cmocka_unit_test(routing_daemons),
 		cmocka_unit_test(route_dropped_with_its_interface),
 		cmocka_unit_test(route_dropped_with_an_address),
+		cmocka_unit_test(gateway_through_a_dev_route),
 		cmocka_unit_test(sysctl_of_a_new_interface),
 		cmocka_unit_test(mtu_below_ipv6),
 		cmocka_unit_test(one_row_per_kind),
