@@ -198,8 +198,10 @@ class Lab:
         return "\n".join(out) + "\n"
 
     def subnet_once(self, name, net):
-        """Whether only one interface of the node is in net (else replies may leave by another)."""
-        return sum(any(ipaddress.ip_interface(a).network == net for a in i["addrs"])
+        """Whether only one interface of the node has a subnet overlapping net (else replies may
+        leave by another: a /48 of one interface holds the /64s of the others)."""
+        return sum(any(ipaddress.ip_interface(a).network.overlaps(net) for a in i["addrs"]
+                       if ipaddress.ip_interface(a).version == net.version)
                    for i in self.nodes[name]["ifaces"].values()) == 1
 
     def pings(self, rng, limit=2):
@@ -751,7 +753,9 @@ def initial(rng):
 
 def table_fulls():
     """How often the kernel's neighbour tables (one for all namespaces of the machine) were full:
-    other labs on the machine can fill them, and then no ping of ours gets an answer."""
+    other labs on the machine can fill them, and then no ping of ours gets an answer. The
+    counters (/proc/net/stat/arp_cache) exist only in the machine's own namespace; in the
+    sandbox the kernel's log says it ("neighbor table overflow", rate-limited)."""
     total = 0
     for name in ("arp_cache", "ndisc_cache"):
         try:
@@ -761,7 +765,26 @@ def table_fulls():
                 total += sum(int(line.split()[col], 16) for line in f if line.strip())
         except (OSError, ValueError):
             pass
-    return total
+    if total:
+        return total
+    rc, out = run(["dmesg"], timeout=10)
+    return out.count("table overflow") if rc == 0 else 0
+
+
+def diagnose(nstopo, lab, report):
+    """For each failed ping: both nodes' links, addresses, neighbours and the route taken."""
+    import re
+    out = ""
+    for src, dst in re.findall(r"^not ok \d+ - ping (\S+) -> (\S+)", report, re.M):
+        holder = next((n for n, d in lab.nodes.items() for i in d["ifaces"].values()
+                       for a in i["addrs"] if str(ipaddress.ip_interface(a).ip) == dst), None)
+        for node, cmd in ((src, ["ip", "route", "get", dst]), (src, ["ip", "-br", "addr"]),
+                          (src, ["ip", "neigh"]), (src, ["ip", "-s", "-br", "link"]),
+                          (holder, ["ip", "-br", "addr"]), (holder, ["ip", "neigh"]),
+                          (holder, ["ip", "-s", "-br", "link"]), (holder, ["sysctl", "-a", "-r", "arp_ignore|rp_filter|arp_filter"])):
+            if node and node != "host":
+                out += f"# {node}: {' '.join(cmd)}\n" + run([nstopo, "exec", node] + cmd)[1]
+    return out
 
 
 def run(cmd, timeout=120):
@@ -790,7 +813,7 @@ def main():
     lab = initial(rng)
     path = os.path.join(args.work, f"{args.lab}.yaml")
     prev = None
-    failures = overflows = 0
+    failures = overflows = retried = 0
     tried = refused = 0
     t0 = time.time()
     step = 0
@@ -824,7 +847,16 @@ def main():
                     print(f"# seed {args.seed} step {step}: a ping failed while the machine's neighbour "
                           f"table was full (other labs): not counted")
                 elif rc_t != 0:
-                    bad = f"test exited {rc_t}:\n{out_t}"
+                    # Once more: a ping lost to a busy machine passes now; a lab that is wrong
+                    # (a missing route, a neighbour with a stale MAC) fails again.
+                    diag = diagnose(args.nstopo, lab, out_t)
+                    rc_t2, out_t2 = run([args.nstopo, "test", path])
+                    if rc_t2 == 0:
+                        retried += 1
+                        print(f"# seed {args.seed} step {step}: a ping failed, then passed on a second run:\n"
+                              + out_t.strip() + "\n" + diag.strip())
+                    else:
+                        bad = f"test exited {rc_t}, and {rc_t2} when run again:\n{out_t2}" + diag
             if args.verbose:
                 print(f"# step {step}: {desc}: {out_up.strip()}")
             if bad:
@@ -861,7 +893,8 @@ def main():
     run([args.nstopo, "down", "--lab", args.lab])
     print(f"# seed {args.seed}: {step} edits applied, {refused} of {tried} files refused by validate, "
           f"{failures} did not converge in one up, {time.time() - t0:.1f}s"
-          + (f" ({overflows} pings not counted: neighbour table full)" if overflows else ""))
+          + (f" ({overflows} pings not counted: neighbour table full)" if overflows else "")
+          + (f" ({retried} tests passed only when run again)" if retried else ""))
     return 1 if failures else 0
 
 
