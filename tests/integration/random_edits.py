@@ -204,13 +204,27 @@ class Lab:
                        if ipaddress.ip_interface(a).version == net.version)
                    for i in self.nodes[name]["ifaces"].values()) == 1
 
+    def two_feet(self, name):
+        """Whether two interfaces of the node are on one bridge: it then answers ARP for each of
+        its addresses on both (ARP flux), and a strict rp_filter drops what comes in by the
+        other; a topology's problem, not nstopo's."""
+        seen = set()
+        for i in self.ifaces_of(name):
+            p = self.peer_of(name, i)
+            if p and self.nodes[p[0]]["kind"] == "bridge":
+                if p[0] in seen:
+                    return True
+                seen.add(p[0])
+        return False
+
     def pings(self, rng, limit=2):
         """Neighbours that must reach each other: two ends of one segment with IPv4 addresses in
         one subnet."""
         pairs = []
         for l in self.links:
             a, ai, b, bi = l
-            if {self.nodes[a]["kind"], self.nodes[b]["kind"]} & {"bridge", "root"}:
+            if {self.nodes[a]["kind"], self.nodes[b]["kind"]} & {"bridge", "root"} or \
+                    self.two_feet(a) or self.two_feet(b):
                 continue
             # A source NAT rule may rewrite the ping's source to an address nobody holds.
             if any(x["rule"] == "snat" for x in self.nodes[a]["nat"] + self.nodes[b]["nat"]):
@@ -230,7 +244,8 @@ class Lab:
         out = []
         for x in sorted(self.nodes):
             n = self.nodes[x]
-            if n["kind"] in ("bridge", "root") or any(r["rule"] == "snat" for r in n["nat"]):
+            if n["kind"] in ("bridge", "root") or any(r["rule"] == "snat" for r in n["nat"]) or \
+                    self.two_feet(x):
                 continue
             defaults = sorted((r.get("metric") or 0, r["via"]) for r in n["routes"]
                               if r["to"] == "default" and r.get("via") and not r.get("dev"))
@@ -246,7 +261,8 @@ class Lab:
                 for r, j in self.segment(x, i):
                     if str(g) not in [str(ipaddress.ip_interface(a).ip) for a in self.nodes[r]["ifaces"].get(j, {"addrs": []})["addrs"]]:
                         continue
-                    if r == x or not self.subnet_once(r, net) or self.nodes[r]["kind"] == "root":
+                    if r == x or not self.subnet_once(r, net) or self.nodes[r]["kind"] == "root" or \
+                            self.two_feet(r):
                         continue
                     for k in sorted(self.nodes[r]["ifaces"]):
                         for a in self.nodes[r]["ifaces"][k]["addrs"]:
@@ -775,7 +791,10 @@ def diagnose(nstopo, lab, report):
     """For each failed ping: both nodes' links, addresses, neighbours and the route taken."""
     import re
     out = ""
-    for src, dst in re.findall(r"^not ok \d+ - ping (\S+) -> (\S+)", report, re.M):
+    found = re.findall(r"^not ok \d+ - ping (\S+) -> (\S+)", report, re.M)
+    found += re.findall(r"^not ok \d+ - (\S+) reaches \S+ through its default route\n# expected an echo "
+                        r"reply from (\S+) ", report, re.M)
+    for src, dst in found:
         holder = next((n for n, d in lab.nodes.items() for i in d["ifaces"].values()
                        for a in i["addrs"] if str(ipaddress.ip_interface(a).ip) == dst), None)
         for node, cmd in ((src, ["ip", "route", "get", dst]), (src, ["ip", "-br", "addr"]),
