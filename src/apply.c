@@ -229,6 +229,29 @@ static int link_add(struct applier *A, const struct action *a, struct nst_err *e
 	return 0;
 }
 
+/* The neighbours of an interface keep its old MAC (for up to a minute) unless it announces the
+ * new one: with these on, the kernel sends a gratuitous ARP and an unsolicited neighbour
+ * advertisement when the address changes, and every neighbour takes it at once. */
+static int notify_peers_inside(struct netns *ns, void *arg, struct nst_err *err)
+{
+	const char *ifname = arg;
+	char key[128], name[TOPO_IFNAME_MAX + 1];
+	snprintf(name, sizeof(name), "%s", ifname);
+	for (char *c = name; *c; c++)
+		if (*c == '.')
+			*c = '/'; /* as sysctl writes a '.' in an interface's name */
+	snprintf(key, sizeof(key), "net.ipv4.conf.%s.arp_notify", name);
+	if (sysctl_write(key, "1", err) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "net.ipv6.conf.%s.ndisc_notify", name);
+	if (sysctl_write(key, "1", err) == 0)
+		return 0;
+	if (err->code != ENOENT)
+		return -1;
+	nst_err_clear(err); /* IPv6 switched off in the node has no such key */
+	return 0;
+}
+
 static int link_set(struct applier *A, const struct action *a, struct nst_err *err)
 {
 	struct knode *kn = knode_of(A, a, err);
@@ -243,6 +266,8 @@ static int link_set(struct applier *A, const struct action *a, struct nst_err *e
 		c.mtu = a->mtu;
 	}
 	if (a->change & CHG_MAC) {
+		if (netns_call(&kn->ns, notify_peers_inside, (void *)a->iface->name, err) < 0)
+			return -1;
 		c.set |= NLR_SET_MAC;
 		memcpy(c.mac, a->iface->mac, 6);
 	}
@@ -290,9 +315,17 @@ static int link_del(struct applier *A, const struct action *a, struct nst_err *e
 
 /* ---- addresses, sysctls, routes ---- */
 
+/* arg: NULL for the whole node, else the name of the lab's own end in the host (the host's
+ * other interfaces keep the host's setting). */
 static int promote_inside(struct netns *ns, void *arg, struct nst_err *err)
 {
-	return sysctl_write("net.ipv4.conf.all.promote_secondaries", "1", err);
+	char name[TOPO_IFNAME_MAX + 1], key[128];
+	snprintf(name, sizeof(name), "%s", arg ? (const char *)arg : "all");
+	for (char *c = name; *c; c++)
+		if (*c == '.')
+			*c = '/'; /* as sysctl writes a '.' in an interface's name */
+	snprintf(key, sizeof(key), "net.ipv4.conf.%s.promote_secondaries", name);
+	return sysctl_write(key, "1", err);
 }
 
 static int addr_change(struct applier *A, const struct action *a, bool add, struct nst_err *err)
@@ -302,12 +335,14 @@ static int addr_change(struct applier *A, const struct action *a, bool add, stru
 	if (!nl)
 		return -1;
 	/* Deleting an interface's first IPv4 address would take the others (and the routes through
-	 * them) along, unless secondaries are promoted: switched on where it matters, once. */
-	if (!add && a->addr.family == AF_INET && a->node->kind != NODE_ROOT &&
-	    !strmap_get(&A->promoted, a->node->name)) {
-		if (netns_call(&kn->ns, promote_inside, NULL, err) < 0)
+	 * them) along, unless secondaries are promoted: switched on where it matters, once per
+	 * node; in the host, on the lab's end only, at each such deletion (they are few). */
+	bool root = a->node->kind == NODE_ROOT;
+	if (!add && a->addr.family == AF_INET && (root || !strmap_get(&A->promoted, a->node->name))) {
+		if (netns_call(&kn->ns, promote_inside, root ? (void *)a->iface->name : NULL, err) < 0)
 			return -1;
-		strmap_put(&A->promoted, a->node->name, (void *)1);
+		if (!root)
+			strmap_put(&A->promoted, a->node->name, (void *)1);
 	}
 	int ifindex = add ? kview_ifindex(A->kv, kn, a->iface->name, err) : a->iface->ifindex;
 	if (ifindex <= 0)
@@ -350,7 +385,8 @@ static int route_change(struct applier *A, const struct action *a, struct nst_er
 	nr.protocol = TOPO_RTPROT;
 	if ((r->has & ROUTE_HAS_DEV) && (nr.oif = kview_ifindex(A->kv, kn, r->dev, err)) <= 0)
 		return nr.oif < 0 ? -1 : nst_err_set(err, ENODEV, "no interface %s", r->dev);
-	return nlr_route_add(nl, &nr, a->kind == ACT_ROUTE_REPLACE, err);
+	/* A route found in the kernel is replaced: one the plan re-adds may still be there. */
+	return nlr_route_add(nl, &nr, a->old_route != NULL, err);
 }
 
 /* ---- NAT in nodes, the uplink in the host ---- */
@@ -625,6 +661,7 @@ static int do_action(struct applier *A, const struct action *a, struct nst_err *
 		return addr_change(A, a, false, err);
 	case ACT_ROUTE_ADD:
 	case ACT_ROUTE_REPLACE:
+	case ACT_ROUTE_READD:
 	case ACT_ROUTE_DEL:
 		return route_change(A, a, err);
 	case ACT_LINK_DEL:
@@ -664,26 +701,10 @@ static int do_action(struct applier *A, const struct action *a, struct nst_err *
 		return lab_dir_del(A, a, err);
 	case ACT_SYSCTL_SET:
 		break; /* batched by the caller */
+	case ACT__COUNT:
+		break; /* not a kind: the switch names every kind, so -Wswitch finds a new one */
 	}
 	return 0;
-}
-
-static const char *verb_of(const struct action *a)
-{
-	if (a->kind == ACT_EXEC_RUN)
-		return "run";
-	if (a->kind == ACT_DAEMONS_START)
-		return "start";
-	if (a->kind == ACT_DAEMONS_RELOAD)
-		return "reload";
-	switch (plan_action_op(a)) {
-	case '+':
-		return a->kind == ACT_ADDR_ADD || a->kind == ACT_ROUTE_ADD ? "add" : "create";
-	case '~':
-		return a->kind == ACT_ROUTE_REPLACE ? "replace" : a->kind == ACT_SYSCTL_SET ? "set" : "change";
-	default:
-		return "delete";
-	}
 }
 
 /* Names the object and the action in the error the kernel gave, for the one place that prints. */
@@ -697,7 +718,7 @@ static void describe(const struct action *a, struct nst_err *err)
 	}
 	if (!a->node) {
 		plan_action_text(a, text, sizeof(text));
-		nst_err_wrap(err, "%s %s", verb_of(a), text);
+		nst_err_wrap(err, "%s %s", plan_action_verb(a), text);
 		if (!err->loc.line)
 			err->loc = a->loc;
 		return;
@@ -708,7 +729,7 @@ static void describe(const struct action *a, struct nst_err *err)
 			    a->iface->name);
 	else if (a->node)
 		nst_err_obj(err, "%s", a->node->kind == NODE_ROOT ? TOPO_HOST_NODE : a->node->name);
-	nst_err_wrap(err, "%s %s", verb_of(a), text);
+	nst_err_wrap(err, "%s %s", plan_action_verb(a), text);
 	if (!err->loc.line) /* a room that knows the exact line (an exec: command) said it */
 		err->loc = a->loc;
 }
@@ -760,8 +781,8 @@ static int apply_actions(struct applier *A, const struct apply_opts *opts, struc
 	for (size_t i = 0; i < p->n; i++) {
 		const struct action *a = &p->v[i];
 		/* Links, addresses and routes need only the network namespace; what comes after
-		 * (NAT, files, daemons, exec:) may need the node's mount namespace. */
-		if (!envs_waited && a->kind >= ACT_NAT_ADD) {
+		 * (NAT, files, daemons, exec: after_envs in plan_kinds.h) may need the mount namespace. */
+		if (!envs_waited && plan_kind(a->kind)->after_envs) {
 			if (envs_ready(A, err) < 0)
 				return -1;
 			envs_waited = true;

@@ -5,6 +5,7 @@
 #include "sysctl.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -220,6 +221,18 @@ static void set_ifaces(struct differ *D)
 	}
 }
 
+/* An observed interface whose mtu the plan lowers below IPv6's minimum (1280): the kernel
+ * takes IPv6 off it with the change, its IPv6 addresses and routes with it. */
+static bool loses_ipv6(struct differ *D, const struct topo_node *hn, const struct topo_iface *hi)
+{
+	const struct topo_node *wn = want_of(D, hn);
+	const struct topo_iface *wi = wn ? topo_iface_find(wn, hi->name) : NULL;
+	if (!wi || is_lo(hi) || hi->mtu < 1280 || !iface_stays(D, hn, hi))
+		return false;
+	uint32_t mtu = plan_wanted_mtu(D->want, wi);
+	return mtu && mtu < 1280;
+}
+
 /* ---- addresses ---- */
 
 static bool has_addr(const struct topo_iface *i, const struct cidr *c)
@@ -279,7 +292,8 @@ static void del_addrs(struct differ *D)
 				bool early = false;
 				for (size_t w = 0; wi && w < wi->n_addrs; w++)
 					early |= v6_same_value(&hi->addrs[a].c, &wi->addrs[w].c);
-				if (has_addr(wi, &hi->addrs[a].c) || early)
+				if (has_addr(wi, &hi->addrs[a].c) || early ||
+				    (hi->addrs[a].c.family == AF_INET6 && loses_ipv6(D, hn, hi)))
 					continue;
 				struct action *d = emit(D, ACT_ADDR_DEL, D->have, hn);
 				d->iface = hi;
@@ -290,6 +304,30 @@ static void del_addrs(struct differ *D)
 }
 
 /* ---- sysctls ---- */
+
+/* The observed interface a per-interface key (net.ipv4.conf.IF.*, net.ipv6.neigh.IF.*) is of,
+ * when the plan deletes it: its settings go with it, and a new one starts from the defaults. */
+static bool sysctl_iface_goes(struct differ *D, const struct topo_node *hn, const char *key)
+{
+	if (!hn || (strncmp(key, "net.ipv4.", 9) != 0 && strncmp(key, "net.ipv6.", 9) != 0))
+		return false;
+	const char *p = key + 9;
+	if (strncmp(p, "conf.", 5) == 0)
+		p += 5;
+	else if (strncmp(p, "neigh.", 6) == 0)
+		p += 6;
+	else
+		return false;
+	const char *end = strchr(p, '.');
+	char name[TOPO_IFNAME_MAX + 1];
+	if (!end || (size_t)(end - p) > TOPO_IFNAME_MAX)
+		return false;
+	for (size_t i = 0; i < (size_t)(end - p); i++) /* sysctl writes a '.' in a name as '/' */
+		name[i] = p[i] == '/' ? '.' : p[i];
+	name[end - p] = '\0';
+	const struct topo_iface *hi = topo_iface_find(hn, name);
+	return hi && !iface_stays(D, hn, hi);
+}
 
 static void set_sysctls(struct differ *D)
 {
@@ -305,7 +343,8 @@ static void set_sysctls(struct differ *D)
 					old = hn->sysctls[h].value;
 			char a[256], b[256];
 			sysctl_normalize(s[k].value, a, sizeof(a));
-			if (old) {
+			bool again = old && sysctl_iface_goes(D, hn, s[k].key);
+			if (old && !again) {
 				sysctl_normalize(old, b, sizeof(b));
 				if (strcmp(a, b) == 0)
 					continue;
@@ -317,6 +356,7 @@ static void set_sysctls(struct differ *D)
 			struct action *x = emit(D, ACT_SYSCTL_SET, D->want, wn);
 			x->sysctl = &s[k];
 			x->old_value = old;
+			x->text = again ? "its interface is made again" : NULL;
 			x->loc = s[k].loc;
 		}
 	}
@@ -339,6 +379,62 @@ static bool route_value_equal(const struct topo_route *w, const struct topo_rout
 	return h->proto == TOPO_RTPROT;
 }
 
+static const struct topo_iface *iface_by_index(const struct topo_node *n, int ifindex)
+{
+	for (size_t i = 0; i < n->n_ifaces; i++)
+		if (n->ifaces[i].ifindex == ifindex)
+			return &n->ifaces[i];
+	return NULL;
+}
+
+static bool has_family(const struct topo_iface *i, uint8_t family)
+{
+	for (size_t a = 0; i && a < i->n_addrs; a++)
+		if (i->addrs[a].c.family == family)
+			return true;
+	return false;
+}
+
+static bool on_subnet(const struct topo_iface *i, uint8_t family, const uint8_t via[16])
+{
+	for (size_t a = 0; i && a < i->n_addrs; a++)
+		if (cidr_contains(&i->addrs[a].c, family, via))
+			return true;
+	return false;
+}
+
+/* Why the kernel drops a route the file keeps, as a side effect of this plan (NULL: it does
+ * not). A route goes with its interface; an interface's last IPv4 address takes its IPv4 routes
+ * along (fib_disable_ip); a gateway whose subnet leaves the interface keeps the route there, on
+ * a path that no longer works. */
+static const char *route_doomed(struct differ *D, const struct topo_node *hn,
+				const struct topo_node *wn, const struct topo_route *wr,
+				const struct topo_route *hr)
+{
+	const struct topo_iface *oif = iface_by_index(hn, hr->oif);
+	if (!oif || is_lo(oif))
+		return NULL;
+	if (!iface_stays(D, hn, oif))
+		return "its interface goes";
+	const struct topo_iface *wi = topo_iface_find(wn, oif->name);
+	if (hr->to.family == AF_INET && has_family(oif, AF_INET) && !has_family(wi, AF_INET))
+		return "its interface loses its last IPv4 address";
+	if ((wr->has & ROUTE_HAS_VIA) && !(wr->has & ROUTE_HAS_DEV) && !on_subnet(wi, wr->to.family, wr->via)) {
+		/* A route of the file's through that interface (dev, no via) may hold the gateway. */
+		for (size_t r = 0; r < wn->n_routes; r++) {
+			const struct topo_route *d = &wn->routes[r];
+			if ((d->has & ROUTE_HAS_DEV) && !(d->has & ROUTE_HAS_VIA) && strcmp(d->dev, oif->name) == 0 &&
+			    cidr_contains(&d->to, wr->to.family, wr->via))
+				return NULL;
+		}
+		return "its gateway moves to another interface";
+	}
+	return NULL;
+}
+
+/* Routes are added after every deletion of the plan: the kernel then resolves each gateway
+ * through the interfaces that stay, and no route is added only to be dropped with an interface
+ * or an address deleted after it. */
 static void add_routes(struct differ *D)
 {
 	for (size_t i = 0; i < D->want->n_nodes; i++) {
@@ -349,22 +445,17 @@ static void add_routes(struct differ *D)
 			for (size_t h = 0; hn && h < hn->n_routes && !hr; h++)
 				if (route_key_equal(wr, &hn->routes[h]))
 					hr = &hn->routes[h];
-			if (hr && route_value_equal(wr, hr))
+			const char *why = NULL;
+			if (hr && route_value_equal(wr, hr) && !(why = route_doomed(D, hn, wn, wr, hr)))
 				continue;
-			struct action *x = emit(D, hr ? ACT_ROUTE_REPLACE : ACT_ROUTE_ADD, D->want, wn);
+			struct action *x = emit(D, why ? ACT_ROUTE_READD : hr ? ACT_ROUTE_REPLACE : ACT_ROUTE_ADD,
+						D->want, wn);
 			x->route = wr;
 			x->old_route = hr;
+			x->text = why;
 			x->loc = wr->loc;
 		}
 	}
-}
-
-static const struct topo_iface *iface_by_index(const struct topo_node *n, int ifindex)
-{
-	for (size_t i = 0; i < n->n_ifaces; i++)
-		if (n->ifaces[i].ifindex == ifindex)
-			return &n->ifaces[i];
-	return NULL;
 }
 
 static void del_routes(struct differ *D)
@@ -380,8 +471,9 @@ static void del_routes(struct differ *D)
 			for (size_t r = 0; wn && r < wn->n_routes && !wanted; r++)
 				wanted = route_key_equal(&wn->routes[r], hr);
 			const struct topo_iface *oif = iface_by_index(hn, hr->oif);
-			if (wanted || (oif && !is_lo(oif) && !iface_stays(D, hn, oif)))
-				continue; /* kept, or goes with its interface */
+			if (wanted || (oif && !is_lo(oif) && !iface_stays(D, hn, oif)) ||
+			    (oif && hr->to.family == AF_INET6 && loses_ipv6(D, hn, oif)))
+				continue; /* kept, or goes with its interface (or its IPv6) */
 			struct action *x = emit(D, ACT_ROUTE_DEL, D->have, hn);
 			x->route = hr;
 		}
@@ -667,15 +759,17 @@ void plan_build(struct plan *p, struct topo_lab *want, struct topo_lab *have)
 	del_links_and_nodes(&D);
 	if (D.have->has_run_dir && !want->n_nodes)
 		emit(&D, ACT_LAB_DIR_DEL, D.have, NULL);
-	/* Early deletions are listed in creation order; move them before the creations of the same
-	 * names but after the namespaces they need exist (a stable partition by kind). */
-	size_t n = p->n;
+	/* The actions in the order of plan_kinds.h, each kind's in the order they were found (a
+	 * stable counting sort): early deletions before the creations of the same names, routes
+	 * after the deletions. */
+	size_t n = p->n, start[ACT__COUNT + 1] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		start[p->v[i].kind + 1]++;
+	for (size_t k = 0; k < ACT__COUNT; k++)
+		start[k + 1] += start[k];
 	struct action *sorted = arena_alloc(&p->arena, (n ? n : 1) * sizeof(*sorted));
-	size_t w = 0;
-	for (enum action_kind k = ACT_HOSTS_SET; k <= ACT_LAB_DIR_DEL; k++)
-		for (size_t i = 0; i < n; i++)
-			if (p->v[i].kind == k)
-				sorted[w++] = p->v[i];
+	for (size_t i = 0; i < n; i++)
+		sorted[start[p->v[i].kind]++] = p->v[i];
 	p->v = sorted;
 	p->cap = n;
 	strmap_free(&D.want_links);
@@ -742,7 +836,8 @@ static void set_text(const struct action *a, char *buf, size_t len)
 	int n = snprintf(buf, len, "%s:%s", node_label(a->node), a->iface->name);
 	const char *sep = " ";
 	if (a->change & CHG_MTU) {
-		n += snprintf(buf + n, len - (size_t)n, "%smtu %u -> %u", sep, a->old->mtu, a->mtu);
+		n += snprintf(buf + n, len - (size_t)n, "%smtu %u -> %u%s", sep, a->old->mtu, a->mtu,
+			      a->mtu < 1280 && a->old->mtu >= 1280 ? " (IPv6 goes with it)" : "");
 		sep = ", ";
 	}
 	if (a->change & CHG_MAC) {
@@ -765,195 +860,188 @@ static void set_text(const struct action *a, char *buf, size_t len)
 		snprintf(buf + n, len - (size_t)n, "%sdown -> up", sep);
 }
 
+/* ---- the text of each kind (the column `text` of plan_kinds.h) ---- */
+
+static void text_node(const struct action *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "node %s", a->node->name);
+}
+
+static void text_bridge(const struct action *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "bridge %s:%s", a->node->name, TOPO_BRIDGE_DEV);
+}
+
+static void text_link(const struct action *a, char *buf, size_t len)
+{
+	char x[512];
+	link_text(a->lab, a, x, sizeof(x));
+	snprintf(buf, len, "link %s", x);
+}
+
+static void text_link_set(const struct action *a, char *buf, size_t len)
+{
+	set_text(a, buf, len);
+}
+
+static void text_addr(const struct action *a, char *buf, size_t len)
+{
+	char x[CIDR_STR_MAX];
+	snprintf(buf, len, "address %s:%s %s", node_label(a->node), a->iface->name,
+		 cidr_format(&a->addr, x, sizeof(x)));
+}
+
+static void text_sysctl(const struct action *a, char *buf, size_t len)
+{
+	if (a->text) {
+		snprintf(buf, len, "sysctl %s: %s = %s (%s)", a->node->name, a->sysctl->key, a->sysctl->value,
+			 a->text);
+		return;
+	}
+	snprintf(buf, len, "sysctl %s: %s %s -> %s", a->node->name, a->sysctl->key,
+		 a->old_value ? a->old_value : "(unreadable)", a->sysctl->value);
+}
+
+static void text_route(const struct action *a, char *buf, size_t len)
+{
+	char x[512];
+	route_text(a->route, x, sizeof(x));
+	if (a->kind == ACT_ROUTE_READD)
+		snprintf(buf, len, "route %s: %s (again: %s)", node_label(a->node), x, a->text);
+	else
+		snprintf(buf, len, "route %s: %s", node_label(a->node), x);
+}
+
+static void text_route_replace(const struct action *a, char *buf, size_t len)
+{
+	char x[512], y[512];
+	route_text(a->old_route, x, sizeof(x));
+	route_text(a->route, y, sizeof(y));
+	snprintf(buf, len, "route %s: %s -> %s%s", node_label(a->node), x, y,
+		 a->old_route->proto != TOPO_RTPROT ? " (made by hand)" : "");
+}
+
+static void text_nat_rule(const struct action *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "nat %s: %s", a->node->name, a->nat->text);
+}
+
+static void text_nat_table(const struct action *a, char *buf, size_t len)
+{
+	if (a->kind == ACT_NAT_TABLE_DEL)
+		snprintf(buf, len, "nat %s: table %s", a->node->name, TOPO_NAT_TABLE);
+	else
+		snprintf(buf, len, "nat %s: table %s%s", a->node->name, TOPO_NAT_TABLE,
+			 a->node->n_nat ? " differs from the file (edited by hand: chains, rule bodies or "
+					  "order)" : " (no rules)");
+}
+
+static void text_uplink(const struct action *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "uplink: %s via %s%s", a->lab->uplink->masquerade ? "masquerade" : "route",
+		 a->lab->uplink->host_interface, a->lab->uplink->forwarding ? ", host forwarding on" : "");
+}
+
+static void text_uplink_del(const struct action *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "uplink: table in the host%s",
+		 a->lab->uplink->userdata && strstr(a->lab->uplink->userdata, "ip_forward_before=")
+			 ? ", host forwarding put back" : "");
+}
+
+static void text_hosts(const struct action *a, char *buf, size_t len)
+{
+	char x[512];
+	store_hosts_path(x, sizeof(x), a->lab->name);
+	snprintf(buf, len, "file /etc/hosts of every node (%s)", x);
+}
+
+static void text_hostname(const struct action *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "node %s: hostname %s -> %s", a->node->name, a->text,
+		 a->node->hostname ? a->node->hostname : a->node->name);
+}
+
+static void text_env(const struct action *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "node %s: hostname, private /run and /tmp (UTS and mount namespaces)", a->node->name);
+}
+
+static void text_file(const struct action *a, char *buf, size_t len)
+{
+	bool set = a->kind == ACT_FILE_SET;
+	snprintf(buf, len, "file %s:%s%s%s%s", a->node->name, a->file->path,
+		 set && (a->change & FILE_CHG_CONTENT) ? " differs from the lab file" : "",
+		 set && a->change == (FILE_CHG_CONTENT | FILE_CHG_UNSEEN) ? " and" : "",
+		 set && (a->change & FILE_CHG_UNSEEN) ? " is not what the node sees there (not laid over it)" : "");
+}
+
+static void text_lab_dir(const struct action *a, char *buf, size_t len)
+{
+	char x[512];
+	store_lab_dir(x, sizeof(x), a->lab->name);
+	snprintf(buf, len, "file %s (the lab's run directory)", x);
+}
+
+static void text_daemons(const struct action *a, char *buf, size_t len)
+{
+	const char *d[64];
+	size_t n = topo_node_daemons(a->node, d, 64);
+	int k = snprintf(buf, len, "daemons %s:", a->node->name);
+	for (size_t i = 0; i < n && (size_t)k < len; i++)
+		k += snprintf(buf + k, len - (size_t)k, " %s", d[i]);
+	if (a->text && a->text[0] && (size_t)k < len)
+		snprintf(buf + k, len - (size_t)k, " (%s%s)", a->text,
+			 a->kind == ACT_DAEMONS_RELOAD ? ": reload" : a->change ? ": restart" : "");
+}
+
+static void text_exec(const struct action *a, char *buf, size_t len)
+{
+	size_t lines = 0;
+	for (const char *c = a->text; *c; c++)
+		lines += *c == '\n';
+	snprintf(buf, len, "exec %s: %zu command%s%s", a->node->name, lines, lines == 1 ? "" : "s",
+		 a->change ? " again (its files or commands changed)" : "");
+}
+
+/* ---- the table ---- */
+
+#define PLAN_KIND_ROW(k, op, verb, verb_change, word, after_envs, text) \
+	[ACT_##k] = { #k, op, verb, verb_change, word, after_envs, text },
+static const struct action_kind_info kinds[] = { PLAN_ACTION_KINDS(PLAN_KIND_ROW) };
+#undef PLAN_KIND_ROW
+static_assert(sizeof(kinds) / sizeof(*kinds) == ACT__COUNT, "one row per action kind");
+
+#define PLAN_WORD_TEXT(w, text) [WORD_##w] = text,
+static const char *const words[] = { PLAN_WORDS(PLAN_WORD_TEXT) };
+#undef PLAN_WORD_TEXT
+static_assert(sizeof(words) / sizeof(*words) == WORD__COUNT, "one text per object word");
+
+const struct action_kind_info *plan_kind(enum action_kind kind)
+{
+	return &kinds[kind];
+}
+
 char plan_action_op(const struct action *a)
 {
-	switch (a->kind) {
-	case ACT_NODE_ADD:
-	case ACT_BRIDGE_ADD:
-	case ACT_LINK_ADD:
-	case ACT_ADDR_ADD:
-	case ACT_ROUTE_ADD:
-	case ACT_NAT_ADD:
-	case ACT_NODE_ENV_ADD:
-		return '+';
-	case ACT_HOSTS_SET:
-	case ACT_FILE_SET:
-	case ACT_DAEMONS_START:
-	case ACT_EXEC_RUN:
-		return a->change ? '~' : '+';
-	case ACT_DAEMONS_RELOAD:
-	case ACT_HOSTNAME_SET:
-		return '~';
-	case ACT_LINK_SET:
-	case ACT_SYSCTL_SET:
-	case ACT_ROUTE_REPLACE:
-	case ACT_NAT_REWRITE:
-		return '~';
-	case ACT_UPLINK_SET:
-		return a->change ? '~' : '+';
-	default:
-		return '-';
-	}
+	char op = kinds[a->kind].op;
+	return op != '?' ? op : a->change ? '~' : '+';
+}
+
+const char *plan_action_verb(const struct action *a)
+{
+	const struct action_kind_info *k = &kinds[a->kind];
+	return a->change && k->verb_change ? k->verb_change : k->verb;
 }
 
 const char *plan_action_object(const struct action *a)
 {
-	switch (a->kind) {
-	case ACT_NODE_ADD:
-	case ACT_NODE_DEL:
-		return "node";
-	case ACT_BRIDGE_ADD:
-	case ACT_BRIDGE_DEL:
-		return "bridge";
-	case ACT_LINK_ADD:
-	case ACT_LINK_DEL:
-	case ACT_LINK_DEL_EARLY:
-		return "link";
-	case ACT_LINK_SET:
-		return "interface";
-	case ACT_ADDR_ADD:
-	case ACT_ADDR_DEL:
-	case ACT_ADDR_DEL_EARLY:
-		return "address";
-	case ACT_SYSCTL_SET:
-		return "sysctl";
-	case ACT_NAT_ADD:
-	case ACT_NAT_DEL_RULE:
-	case ACT_NAT_REWRITE:
-	case ACT_NAT_TABLE_DEL:
-		return "nat";
-	case ACT_UPLINK_SET:
-	case ACT_UPLINK_DEL:
-		return "uplink";
-	case ACT_HOSTS_SET:
-	case ACT_FILE_SET:
-	case ACT_FILE_DEL:
-	case ACT_LAB_DIR_DEL:
-		return "file";
-	case ACT_NODE_ENV_ADD:
-	case ACT_HOSTNAME_SET:
-		return "node";
-	case ACT_DAEMONS_START:
-	case ACT_DAEMONS_RELOAD:
-		return "daemons";
-	case ACT_EXEC_RUN:
-		return "exec";
-	default:
-		return "route";
-	}
+	return words[kinds[a->kind].word];
 }
 
 void plan_action_text(const struct action *a, char *buf, size_t len)
 {
-	char x[512], y[512];
-	switch (a->kind) {
-	case ACT_NODE_ADD:
-	case ACT_NODE_DEL:
-		snprintf(buf, len, "node %s", a->node->name);
-		break;
-	case ACT_BRIDGE_ADD:
-	case ACT_BRIDGE_DEL:
-		snprintf(buf, len, "bridge %s:%s", a->node->name, TOPO_BRIDGE_DEV);
-		break;
-	case ACT_LINK_ADD:
-	case ACT_LINK_DEL:
-	case ACT_LINK_DEL_EARLY:
-		link_text(a->lab, a, x, sizeof(x));
-		snprintf(buf, len, "link %s", x);
-		break;
-	case ACT_LINK_SET:
-		set_text(a, buf, len);
-		break;
-	case ACT_ADDR_ADD:
-	case ACT_ADDR_DEL:
-	case ACT_ADDR_DEL_EARLY:
-		snprintf(buf, len, "address %s:%s %s", node_label(a->node), a->iface->name,
-			 cidr_format(&a->addr, x, sizeof(x)));
-		break;
-	case ACT_SYSCTL_SET:
-		snprintf(buf, len, "sysctl %s: %s %s -> %s", a->node->name, a->sysctl->key,
-			 a->old_value ? a->old_value : "(unreadable)", a->sysctl->value);
-		break;
-	case ACT_ROUTE_ADD:
-	case ACT_ROUTE_DEL:
-		route_text(a->route, x, sizeof(x));
-		snprintf(buf, len, "route %s: %s", node_label(a->node), x);
-		break;
-	case ACT_ROUTE_REPLACE:
-		route_text(a->old_route, x, sizeof(x));
-		route_text(a->route, y, sizeof(y));
-		snprintf(buf, len, "route %s: %s -> %s%s", node_label(a->node), x, y,
-			 a->old_route->proto != TOPO_RTPROT ? " (made by hand)" : "");
-		break;
-	case ACT_NAT_ADD:
-	case ACT_NAT_DEL_RULE:
-		snprintf(buf, len, "nat %s: %s", a->node->name, a->nat->text);
-		break;
-	case ACT_NAT_REWRITE:
-		snprintf(buf, len, "nat %s: table %s%s", a->node->name, TOPO_NAT_TABLE,
-			 a->node->n_nat ? " differs from the file (edited by hand: chains, rule bodies or "
-					  "order)" : " (no rules)");
-		break;
-	case ACT_NAT_TABLE_DEL:
-		snprintf(buf, len, "nat %s: table %s", a->node->name, TOPO_NAT_TABLE);
-		break;
-	case ACT_UPLINK_SET:
-		snprintf(buf, len, "uplink: %s via %s%s", a->lab->uplink->masquerade ? "masquerade" : "route",
-			 a->lab->uplink->host_interface,
-			 a->lab->uplink->forwarding ? ", host forwarding on" : "");
-		break;
-	case ACT_HOSTS_SET:
-		store_hosts_path(x, sizeof(x), a->lab->name);
-		snprintf(buf, len, "file /etc/hosts of every node (%s)", x);
-		break;
-	case ACT_HOSTNAME_SET:
-		snprintf(buf, len, "node %s: hostname %s -> %s", a->node->name, a->text,
-			 a->node->hostname ? a->node->hostname : a->node->name);
-		break;
-	case ACT_NODE_ENV_ADD:
-		snprintf(buf, len, "node %s: hostname, private /run and /tmp (UTS and mount namespaces)",
-			 a->node->name);
-		break;
-	case ACT_FILE_SET:
-	case ACT_FILE_DEL: {
-		bool set = a->kind == ACT_FILE_SET;
-		snprintf(buf, len, "file %s:%s%s%s%s", a->node->name, a->file->path,
-			 set && (a->change & FILE_CHG_CONTENT) ? " differs from the lab file" : "",
-			 set && a->change == (FILE_CHG_CONTENT | FILE_CHG_UNSEEN) ? " and" : "",
-			 set && (a->change & FILE_CHG_UNSEEN) ? " is not what the node sees there (not laid "
-								"over it)" : "");
-		break;
-	}
-	case ACT_LAB_DIR_DEL:
-		store_lab_dir(x, sizeof(x), a->lab->name);
-		snprintf(buf, len, "file %s (the lab's run directory)", x);
-		break;
-	case ACT_DAEMONS_START:
-	case ACT_DAEMONS_RELOAD: {
-		const char *d[64];
-		size_t n = topo_node_daemons(a->node, d, 64);
-		int k = snprintf(buf, len, "daemons %s:", a->node->name);
-		for (size_t i = 0; i < n && (size_t)k < len; i++)
-			k += snprintf(buf + k, len - (size_t)k, " %s", d[i]);
-		if (a->text && a->text[0] && (size_t)k < len)
-			snprintf(buf + k, len - (size_t)k, " (%s%s)", a->text,
-				 a->kind == ACT_DAEMONS_RELOAD ? ": reload" : a->change ? ": restart" : "");
-		break;
-	}
-	case ACT_EXEC_RUN: {
-		size_t lines = 0;
-		for (const char *c = a->text; *c; c++)
-			lines += *c == '\n';
-		snprintf(buf, len, "exec %s: %zu command%s%s", a->node->name, lines, lines == 1 ? "" : "s",
-			 a->change ? " again (its files or commands changed)" : "");
-		break;
-	}
-	case ACT_UPLINK_DEL:
-		snprintf(buf, len, "uplink: table in the host%s",
-			 a->lab->uplink->userdata && strstr(a->lab->uplink->userdata, "ip_forward_before=")
-				 ? ", host forwarding put back" : "");
-		break;
-	}
+	kinds[a->kind].text(a, buf, len);
 }
 
 void plan_print(FILE *out, const struct plan *p, bool color)
@@ -1017,22 +1105,19 @@ void plan_print_json(FILE *out, const struct plan *p, const char *lab)
 
 void plan_summary(const struct plan *p, char *buf, size_t len)
 {
-	static const char *const objects[] = { "node",  "bridge", "link", "interface", "address",
-					       "sysctl", "route", "nat", "uplink", "file", "daemons",
-					       "exec" };
 	static const char ops[] = { '+', '~', '-' };
+	size_t count[3][WORD__COUNT] = { { 0 } };
+	for (size_t i = 0; i < p->n; i++) {
+		char op = plan_action_op(&p->v[i]);
+		count[op == '+' ? 0 : op == '~' ? 1 : 2][kinds[p->v[i].kind].word]++;
+	}
 	int n = snprintf(buf, len, "%zu change%s", p->n, p->n == 1 ? "" : "s");
 	const char *sep = ": ";
 	for (size_t o = 0; o < 3; o++)
-		for (size_t k = 0; k < sizeof(objects) / sizeof(*objects); k++) {
-			size_t count = 0;
-			for (size_t i = 0; i < p->n; i++)
-				count += plan_action_op(&p->v[i]) == ops[o] &&
-					 strcmp(plan_action_object(&p->v[i]), objects[k]) == 0;
-			if (count && (size_t)n < len)
-				n += snprintf(buf + n, len - (size_t)n, "%s%c%zu %s", sep, ops[o], count,
-					      objects[k]);
-			if (count)
+		for (size_t w = 0; w < WORD__COUNT; w++) {
+			if (count[o][w] && (size_t)n < len)
+				n += snprintf(buf + n, len - (size_t)n, "%s%c%zu %s", sep, ops[o], count[o][w], words[w]);
+			if (count[o][w])
 				sep = ", ";
 		}
 }

@@ -1,5 +1,5 @@
-/* plan.h - two lab models (the file's and the kernel's) to an ordered list of small actions:
- * creations and changes first, deletions last. `up` applies it, `diff` prints it. */
+/* plan.h - two lab models (the file's and the kernel's) to an ordered list of small actions
+ * (kinds and order in plan_kinds.h), one pass to converge. `up` applies it, `diff` prints it. */
 #ifndef NSTOPO_PLAN_H
 #define NSTOPO_PLAN_H
 
@@ -8,38 +8,31 @@
 
 #include "topo.h"
 
-enum action_kind {
-	ACT_HOSTS_SET,    /* the lab's /etc/hosts, seen by every node */
-	ACT_NODE_ADD,
-	ACT_NODE_ENV_ADD, /* a node without its UTS and mount namespaces (stopped in between) */
-	ACT_HOSTNAME_SET,
-	ACT_LINK_DEL_EARLY, /* a link of the kernel's that holds a name a new link needs */
-	ACT_ADDR_DEL_EARLY, /* an IPv6 address whose prefix length changes */
-	ACT_BRIDGE_ADD,
-	ACT_LINK_ADD,
-	ACT_LINK_SET,
-	ACT_ADDR_ADD,
-	ACT_SYSCTL_SET,
-	ACT_ROUTE_ADD,
-	ACT_ROUTE_REPLACE,
-	ACT_NAT_ADD,      /* the node's NAT table is rewritten once, whichever of these come */
-	ACT_NAT_DEL_RULE,
-	ACT_NAT_REWRITE,  /* same rule texts, but chains, rule bodies or order edited */
-	ACT_UPLINK_SET,
-	ACT_FILE_SET,
-	ACT_ROUTE_DEL,
-	ACT_ADDR_DEL,
-	ACT_LINK_DEL,
-	ACT_BRIDGE_DEL,
-	ACT_NAT_TABLE_DEL,
-	ACT_UPLINK_DEL,
-	ACT_FILE_DEL,
-	ACT_NODE_DEL,
-	ACT_DAEMONS_START,  /* the node's daemons, stopped first if some run (restart) */
-	ACT_DAEMONS_RELOAD, /* BIRD reads its changed configuration again */
-	ACT_EXEC_RUN,       /* the node's exec: lines, after ending what the previous ones left */
-	ACT_LAB_DIR_DEL,
+#include "plan_kinds.h"
+
+#define PLAN_KIND_ENUM(k, ...) ACT_##k,
+enum action_kind { PLAN_ACTION_KINDS(PLAN_KIND_ENUM) ACT__COUNT };
+#undef PLAN_KIND_ENUM
+
+#define PLAN_WORD_ENUM(w, text) WORD_##w,
+enum action_word { PLAN_WORDS(PLAN_WORD_ENUM) WORD__COUNT };
+#undef PLAN_WORD_ENUM
+
+struct action;
+
+/* One row of plan_kinds.h. */
+struct action_kind_info {
+	const char *name; /* "LINK_ADD" */
+	char op;          /* '+', '~', '-'; '?': by the action's change */
+	const char *verb, *verb_change;
+	enum action_word word;
+	bool after_envs;
+	void (*text)(const struct action *a, char *buf, size_t len);
 };
+
+const struct action_kind_info *plan_kind(enum action_kind kind);
+/* "create", "add", "change", ... as an error names what was tried. */
+const char *plan_action_verb(const struct action *a);
 
 /* What ACT_LINK_SET changes. */
 enum { CHG_UP = 1u << 0, CHG_MTU = 1u << 1, CHG_MAC = 1u << 2, CHG_MASTER = 1u << 3,
@@ -57,12 +50,13 @@ struct action {
 	const struct topo_lab *lab;     /* the model link, node and iface belong to */
 	struct cidr addr;               /* ACT_ADDR_* */
 	const struct topo_route *route; /* desired (add, replace) or observed (del) */
-	const struct topo_route *old_route; /* ACT_ROUTE_REPLACE: the observed one */
+	const struct topo_route *old_route; /* ACT_ROUTE_REPLACE, ACT_ROUTE_READD: the observed one */
 	const struct topo_sysctl *sysctl;   /* desired */
 	const char *old_value;              /* observed sysctl value, NULL when unreadable */
 	const struct topo_nat *nat;         /* ACT_NAT_ADD: desired; ACT_NAT_DEL_RULE: observed */
 	const struct topo_file *file;       /* ACT_FILE_SET: desired; ACT_FILE_DEL: observed */
-	const char *text;                   /* ACT_HOSTS_SET: the content; ACT_DAEMONS_*: why */
+	const char *text;                   /* ACT_HOSTS_SET: the content; ACT_DAEMONS_*, ACT_ROUTE_READD,
+					       ACT_SYSCTL_SET: why */
 	unsigned change;                    /* ACT_LINK_SET: CHG_*; ACT_FILE_SET: FILE_CHG_* */
 	uint32_t mtu;                       /* ACT_LINK_SET: the wanted mtu */
 	bool master;                        /* ACT_LINK_SET: wanted in the node's bridge */

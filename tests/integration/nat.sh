@@ -73,7 +73,9 @@ expect_rc 0 "cgnat: down" n down "$lab"
 # --- port-forward: dnat ---
 lab=$TOPOS/port-forward.yaml
 expect_rc 0 "port-forward: up" n up "$lab"
-# The lab's own exec: line runs a socat stand-in for a web server on web:80.
+# The lab's own exec: line runs a socat stand-in for a web server on web:80, in the background:
+# it may not listen yet when up returns.
+wait_until 3000 sh -c "ip netns exec web ss -Htln 'sport = :80' | grep -q LISTEN"
 same "port-forward: WAN:8080 reaches the LAN host's listener on port 80" "hello from web" \
 	"$(in_ns client socat -T3 - TCP:203.0.113.2:8080,connect-timeout=3 </dev/null 2>&1)"
 in_ns gw nft -j list ruleset >"$WORK/rs"

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "load_yaml.h"
 #include "plan.h"
+#include "store.h"
 #include "validate.h"
 
 static struct topo_lab *lab_of(const char *yaml)
@@ -46,6 +47,55 @@ static struct topo_lab *running(const struct topo_lab *want)
 	}
 	have->has_run_dir = true;
 	return have;
+}
+
+/* What observe would find with the lab of yaml running exactly as its file says: every
+ * interface up with its mtu, bridge ports in br0, routes of protocol 77 through the interface
+ * the kernel picks (dev, else the one whose subnet holds the gateway), the sysctls and hosts file
+ * in place. */
+static struct topo_lab *as_observed(const char *yaml)
+{
+	struct topo_lab *lab = lab_of(yaml);
+	int ifindex = 1;
+	lab->has_run_dir = true;
+	lab->hosts = store_hosts_text(&lab->arena, lab);
+	for (size_t i = 0; i < lab->n_nodes; i++) {
+		struct topo_node *n = lab->nodes[i];
+		if (n->kind != NODE_ROOT) {
+			n->netns = arena_strdup(&lab->arena, n->name);
+			n->has_env = true;
+		}
+		if (n->kind == NODE_BRIDGE && !topo_iface_find(n, "br0"))
+			topo_iface_add(lab, n, "br0", (struct srcloc){ 0 })->link = -1;
+		for (size_t j = 0; j < n->n_ifaces; j++) {
+			struct topo_iface *f = &n->ifaces[j];
+			f->ifindex = ++ifindex;
+			f->up = true;
+			f->mtu = plan_wanted_mtu(lab, f);
+			if (n->kind == NODE_BRIDGE && strcmp(f->name, "br0") != 0)
+				strcpy(f->master, "br0");
+		}
+		for (size_t r = 0; r < n->n_routes; r++) {
+			struct topo_route *rt = &n->routes[r];
+			rt->proto = TOPO_RTPROT;
+			rt->metric = topo_route_metric(rt);
+			for (size_t j = 0; j < n->n_ifaces && !rt->oif; j++) {
+				const struct topo_iface *f = &n->ifaces[j];
+				bool on = (rt->has & ROUTE_HAS_DEV) && strcmp(rt->dev, f->name) == 0;
+				for (size_t a = 0; a < f->n_addrs && !on && !(rt->has & ROUTE_HAS_DEV); a++)
+					on = cidr_contains(&f->addrs[a].c, rt->to.family, rt->via);
+				if (on) {
+					rt->oif = f->ifindex;
+					snprintf(rt->dev, sizeof(rt->dev), "%s", f->name);
+				}
+			}
+		}
+		size_t ns;
+		const struct topo_sysctl *sy = topo_node_sysctls(lab, n, &ns);
+		n->sysctls = (struct topo_sysctl *)sy;
+		n->n_sysctls = ns;
+	}
+	return lab;
 }
 
 /* The plan as diff prints it, one line per action. */
@@ -241,6 +291,187 @@ static void routing_daemons(void **state)
 	topo_lab_free(want);
 }
 
+/* Lab a is running and the file now says b: the plan's lines. */
+static const char *plan_between(const char *a, const char *b)
+{
+	struct topo_lab *have = as_observed(a), *want = lab_of(b);
+	struct plan p;
+	plan_build(&p, want, have);
+	const char *text = lines_of(&p);
+	plan_free(&p);
+	topo_lab_free(have);
+	topo_lab_free(want);
+	return text;
+}
+
+static const char *direct =
+	"name: t\n"
+	"nodes:\n"
+	"  r1: {kind: router, interfaces: {eth0: 10.0.1.1/24}}\n"
+	"  h2: {interfaces: {eth0: 10.0.1.10/24}, routes: [default via 10.0.1.1]}\n"
+	"  sw: {kind: bridge}\n"
+	"links:\n"
+	"  - [r1:eth0, h2:eth0]\n";
+
+/* issue 14 item 3: h2 moves from a direct link onto a bridge, its default route stays in the
+ * file; the kernel drops it with the old veth, so the plan adds it again, after the deletion. */
+static void route_dropped_with_its_interface(void **state)
+{
+	assert_string_equal(plan_between(direct, direct), ""); /* as_observed is what the file says */
+	const char *bridged =
+		"name: t\n"
+		"nodes:\n"
+		"  r1: {kind: router, interfaces: {eth0: 10.0.1.1/24}}\n"
+		"  h2: {interfaces: {eth0: 10.0.1.10/24}, routes: [default via 10.0.1.1]}\n"
+		"  sw: {kind: bridge}\n"
+		"links:\n"
+		"  - [r1:eth0, sw:p1]\n"
+		"  - [h2:eth0, sw:p2]\n";
+	assert_string_equal(plan_between(direct, bridged),
+			    "- link r1:eth0 <-> h2:eth0\n"
+			    "+ link r1:eth0 <-> sw:p1\n"
+			    "+ link h2:eth0 <-> sw:p2\n"
+			    "+ address r1:eth0 10.0.1.1/24\n"
+			    "+ address h2:eth0 10.0.1.10/24\n"
+			    "+ route h2: default via 10.0.1.1 (again: its interface goes)\n");
+	/* Back: the same, the other way round. */
+	assert_string_equal(plan_between(bridged, direct),
+			    "- link r1:eth0 <-> sw:p1\n"
+			    "- link h2:eth0 <-> sw:p2\n"
+			    "+ link r1:eth0 <-> h2:eth0\n"
+			    "+ address r1:eth0 10.0.1.1/24\n"
+			    "+ address h2:eth0 10.0.1.10/24\n"
+			    "+ route h2: default via 10.0.1.1 (again: its interface goes)\n");
+}
+
+/* The other ways the kernel drops or strands a route the file keeps. */
+static void route_dropped_with_an_address(void **state)
+{
+	const char *two =
+		"name: t\n"
+		"nodes:\n"
+		"  r: {kind: router, interfaces: {eth0: 10.0.1.1/24, eth1: 10.0.2.1/24}}\n"
+		"  h:\n"
+		"    interfaces: {eth0: [10.0.1.10/24, \"2001:db8::10/64\"], eth1: 10.0.2.10/24}\n"
+		"    routes: [default via 10.0.1.1, 198.51.100.0/24 dev eth0]\n"
+		"links: [[r:eth0, h:eth0], [r:eth1, h:eth1]]\n";
+	/* eth0 keeps only its IPv6 address: its last IPv4 one takes the IPv4 routes along. */
+	const char *v6only =
+		"name: t\n"
+		"nodes:\n"
+		"  r: {kind: router, interfaces: {eth0: 10.0.1.1/24, eth1: [10.0.2.1/24, 10.0.3.1/24]}}\n"
+		"  h:\n"
+		"    interfaces: {eth0: \"2001:db8::10/64\", eth1: [10.0.2.10/24, 10.0.3.10/24]}\n"
+		"    routes: [default via 10.0.3.1, 198.51.100.0/24 dev eth0]\n"
+		"links: [[r:eth0, h:eth0], [r:eth1, h:eth1]]\n";
+	const char *text = plan_between(two, v6only);
+	assert_non_null(strstr(text, "~ route h: default via 10.0.1.1 -> default via 10.0.3.1\n"));
+	assert_non_null(strstr(text, "+ route h: 198.51.100.0/24 dev eth0 (again: its interface loses its last "
+				     "IPv4 address)\n"));
+	assert_true(strstr(text, "- address h:eth0 10.0.1.10/24\n") < strstr(text, "+ route h: 198.51"));
+	/* The gateway's subnet moves to eth1: the route stays on eth0 unless made again. */
+	const char *moved =
+		"name: t\n"
+		"nodes:\n"
+		"  r: {kind: router, interfaces: {eth0: [10.0.1.1/24, 10.0.9.1/24], eth1: [10.0.2.1/24, 10.0.1.2/24]}}\n"
+		"  h:\n"
+		"    interfaces: {eth0: [10.0.9.10/24, \"2001:db8::10/64\"], eth1: [10.0.2.10/24, 10.0.1.10/24]}\n"
+		"    routes: [default via 10.0.1.2, 198.51.100.0/24 dev eth0]\n"
+		"links: [[r:eth0, h:eth0], [r:eth1, h:eth1]]\n";
+	text = plan_between(two, moved);
+	assert_non_null(strstr(text, "~ route h: default via 10.0.1.1 -> default via 10.0.1.2\n"));
+	const char *same_gw =
+		"name: t\n"
+		"nodes:\n"
+		"  r: {kind: router, interfaces: {eth0: 10.0.9.1/24, eth1: [10.0.2.1/24, 10.0.1.1/24]}}\n"
+		"  h:\n"
+		"    interfaces: {eth0: 10.0.9.10/24, eth1: [10.0.2.10/24, 10.0.1.10/24]}\n"
+		"    routes: [default via 10.0.1.1, 198.51.100.0/24 dev eth0]\n"
+		"links: [[r:eth0, h:eth0], [r:eth1, h:eth1]]\n";
+	text = plan_between(two, same_gw);
+	assert_non_null(strstr(text, "+ route h: default via 10.0.1.1 (again: its gateway moves to another "
+				     "interface)\n"));
+	assert_null(strstr(text, "198.51.100.0/24"));
+}
+
+/* The kernel resolved a gateway through a dev route of the file (more specific than the
+ * interface's subnet): that is where the file puts it, nothing to add again. */
+static void gateway_through_a_dev_route(void **state)
+{
+	const char *yaml = "name: t\n"
+			   "nodes:\n"
+			   "  r: {kind: router, interfaces: {eth0: 10.0.1.1/24, eth1: 10.0.2.1/24}}\n"
+			   "  h:\n"
+			   "    interfaces: {eth0: 10.0.1.10/24, eth1: 10.0.2.10/24}\n"
+			   "    routes: [default via 10.0.1.1, 10.0.1.0/28 dev eth1]\n"
+			   "links: [[r:eth0, h:eth0], [r:eth1, h:eth1]]\n";
+	struct topo_lab *have = as_observed(yaml), *want = lab_of(yaml);
+	struct topo_node *h = topo_node_find(have, "h");
+	h->routes[0].oif = topo_iface_find(h, "eth1")->ifindex;
+	struct plan p;
+	plan_build(&p, want, have);
+	assert_string_equal(lines_of(&p), "");
+	plan_free(&p);
+	topo_lab_free(have);
+	topo_lab_free(want);
+}
+
+/* A per-interface sysctl is the interface's: a new veth by the same name starts from the
+ * defaults. */
+static void sysctl_of_a_new_interface(void **state)
+{
+	const char *a = "name: t\n"
+			"nodes:\n"
+			"  r1: {kind: router, interfaces: {eth0: 10.0.1.1/24}}\n"
+			"  r2: {kind: router}\n"
+			"  h2: {interfaces: {eth0: 10.0.1.10/24}, sysctl: {net.ipv4.conf.eth0.rp_filter: 2}}\n"
+			"links: [[r1:eth0, h2:eth0]]\n";
+	const char *b = "name: t\n"
+			"nodes:\n"
+			"  r1: {kind: router}\n"
+			"  r2: {kind: router, interfaces: {eth0: 10.0.1.1/24}}\n"
+			"  h2: {interfaces: {eth0: 10.0.1.10/24}, sysctl: {net.ipv4.conf.eth0.rp_filter: 2}}\n"
+			"links: [[r2:eth0, h2:eth0]]\n";
+	assert_string_equal(plan_between(a, a), "");
+	assert_non_null(strstr(plan_between(a, b), "~ sysctl h2: net.ipv4.conf.eth0.rp_filter = 2 (its interface "
+						    "is made again)\n"));
+}
+
+/* Below 1280 the kernel takes IPv6 off the interface: its IPv6 addresses and routes are not
+ * deleted again (the kernel would refuse: "IPv6 is disabled on this device"). */
+static void mtu_below_ipv6(void **state)
+{
+	const char *a = "name: t\n"
+			"nodes:\n"
+			"  a: {interfaces: {eth0: [10.0.1.1/24, \"fd00::1/64\"]}, routes: [\"fd99::/64 via fd00::2\"]}\n"
+			"  b: {interfaces: {eth0: [10.0.1.2/24, \"fd00::2/64\"]}}\n"
+			"links: [[a:eth0, b:eth0]]\n";
+	const char *b = "name: t\n"
+			"nodes:\n"
+			"  a: {interfaces: {eth0: {addresses: [10.0.1.1/24], mtu: 1000}}}\n"
+			"  b: {interfaces: {eth0: [10.0.1.2/24, \"fd00::2/64\"]}}\n"
+			"links: [[a:eth0, b:eth0]]\n";
+	const char *text = plan_between(a, b);
+	assert_non_null(strstr(text, "~ a:eth0 mtu 1500 -> 1000 (IPv6 goes with it)\n"));
+	assert_null(strstr(text, "fd00::1"));
+	assert_null(strstr(text, "fd99::"));
+}
+
+/* Every kind has its row: an op, a verb, a word and a text, and the rows are the plan's order. */
+static void one_row_per_kind(void **state)
+{
+	for (int k = 0; k < ACT__COUNT; k++) {
+		const struct action_kind_info *i = plan_kind((enum action_kind)k);
+		assert_non_null(strchr("+~-?", i->op));
+		assert_non_null(i->verb);
+		assert_non_null(i->text);
+		assert_true(i->word < WORD__COUNT);
+	}
+	assert_string_equal(plan_kind(ACT_ROUTE_READD)->name, "ROUTE_READD");
+	assert_true(ACT_LINK_DEL_EARLY < ACT_LINK_ADD && ACT_LINK_DEL < ACT_ROUTE_ADD &&
+		    ACT_ADDR_DEL < ACT_ROUTE_READD && ACT_NODE_DEL < ACT_EXEC_RUN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +480,12 @@ int main(void)
 		cmocka_unit_test(nat_rule_texts),
 		cmocka_unit_test(nat_drift),
 		cmocka_unit_test(routing_daemons),
+		cmocka_unit_test(route_dropped_with_its_interface),
+		cmocka_unit_test(route_dropped_with_an_address),
+		cmocka_unit_test(gateway_through_a_dev_route),
+		cmocka_unit_test(sysctl_of_a_new_interface),
+		cmocka_unit_test(mtu_below_ipv6),
+		cmocka_unit_test(one_row_per_kind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
