@@ -158,12 +158,13 @@ static int node_add(struct applier *A, const struct action *a, struct nst_err *e
 	return node_env_add_in(A, a->node, &kn->ns, true, err);
 }
 
-/* A node deleted from one namespace and made in another (the lab's `prefix:` changed): its
- * processes, cgroup, kept namespaces and files are the new node's by now (node_add made them
- * anew, ending the old ones), and stay. */
+/* A node deleted from one namespace and made in another (the lab's `prefix:` changed), or a
+ * second namespace of a node (observe.h): its cgroup, kept namespaces and files are the node's
+ * that stays (node_add made them anew, ending the old ones), and stay. */
 static bool node_moves(const struct applier *A, const struct action *a)
 {
-	return A->want && topo_node_find(A->want, a->node->name) != NULL;
+	return strstr(a->node->name, OBSERVE_STALE_SEP) ||
+	       (A->want && topo_node_find(A->want, a->node->name) != NULL);
 }
 
 /* Ends the processes of every node the plan removes (cgroup and namespaces, see run.h), in one

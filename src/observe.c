@@ -167,9 +167,16 @@ static int visit_inside(struct netns *ns, void *arg, struct nst_err *err)
 	if (!v->ours || !v->have)
 		return 0;
 	v->want_node = v->want ? topo_node_find(v->want, v->m.node) : NULL;
-	if (v->want_node && strcmp(topo_node_netns(v->want, v->want_node), ns->name) != 0)
+	bool elsewhere = v->want_node && strcmp(topo_node_netns(v->want, v->want_node), ns->name) != 0;
+	if (elsewhere)
 		v->want_node = NULL;
-	v->node = topo_node_add(v->have, v->m.node, (struct srcloc){ 0 });
+	/* A second namespace of the same node (the lab's prefix changed, an up stopped half-way):
+	 * a node of its own, named NODE@NAMESPACE (no node can be so named), so that the plan
+	 * removes it whole and the node the file names keeps its own kept namespaces and files. */
+	const char *name = v->m.node;
+	if (elsewhere || topo_node_find(v->have, v->m.node))
+		name = arena_printf(&v->have->arena, "%s%s%s", v->m.node, OBSERVE_STALE_SEP, ns->name);
+	v->node = topo_node_add(v->have, name, (struct srcloc){ 0 });
 	v->node->netns = arena_strdup(&v->have->arena, ns->name);
 	if (v->want_node)
 		read_sysctls(v, ns->nl);
