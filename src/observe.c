@@ -250,6 +250,13 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 		if (!owned && !(!root && l->ifindex == 1)) {
 			const struct topo_iface *w = want_node ? topo_iface_find(want_node, l->name) : NULL;
 			bool br = strcmp(l->name, TOPO_BRIDGE_DEV) == 0;
+			/* The bridge of one of our bridge nodes, made but not marked (a run stopped in
+			 * between): nobody else's. The file names no br0, so this comes first. */
+			if (br && !root && strcmp(l->kind, "bridge") == 0 && want_node &&
+			    want_node->kind == NODE_BRIDGE && !l->alias[0]) {
+				take_iface(have, node, l, master)->unmarked = true;
+				continue;
+			}
 			if (!w || !(root || w->link >= 0 || br))
 				continue;
 			/* Unmarked, not marked otherwise: an alias is always written by someone. */
@@ -257,12 +264,6 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 				struct kstray *s = ARENA_PUSH(&kv->arena, kv->strays, kv->n_strays, kv->cap_strays);
 				*s = (struct kstray){ .kn = kn, .node = node, .want = w, .l = *l };
 				snprintf(s->master, sizeof(s->master), "%s", master ? master : "");
-				continue;
-			}
-			/* The bridge of one of our namespaces, made but not marked: nobody else's. */
-			if (br && !root && strcmp(l->kind, "bridge") == 0 && want_node->kind == NODE_BRIDGE &&
-			    !l->alias[0]) {
-				take_iface(have, node, l, master)->unmarked = true;
 				continue;
 			}
 			collide(kv, w->loc, "%s: interface %s exists and is not this lab's (%s)",
