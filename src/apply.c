@@ -33,6 +33,9 @@ struct applier {
 		const char *ifname;
 	} *pending;
 	size_t n_pending, cap_pending;
+	char **intent; /* the names the lab recorded (netns_intent_list), once read */
+	size_t n_intent;
+	bool intent_read;
 };
 
 static struct knode *knode_of(struct applier *A, const struct action *a, struct nst_err *err)
@@ -118,17 +121,52 @@ static int node_env_add(struct applier *A, const struct action *a, struct nst_er
 	return kn ? node_env_add_in(A, a->node, &kn->ns, false, err) : -1;
 }
 
+/* The names the lab recorded before taking them (netns.h), read once per run when needed. */
+static int intent_of(struct applier *A, struct nst_err *err)
+{
+	if (A->intent_read)
+		return 0;
+	if (netns_intent_list(A->lab, &A->intent, &A->n_intent, err) < 0)
+		return -1;
+	A->intent_read = true;
+	return 0;
+}
+
+/* An empty /run/netns/NAME that this lab recorded is what a killed run left (before binding
+ * the namespace, or after unbinding it): removed. Another's is left alone. */
+static int placeholder_del(struct applier *A, const char *name, struct nst_err *err)
+{
+	if (!netns_is_placeholder(name))
+		return 0;
+	if (intent_of(A, err) < 0)
+		return -1;
+	if (netns_intent_has(A->intent, A->n_intent, name))
+		netns_remove_placeholder(name);
+	return 0;
+}
+
 static int node_add(struct applier *A, const struct action *a, struct nst_err *err)
 {
 	const char *name = topo_node_netns(A->want, a->node);
 	struct new_node nn = { A->lab, a->node->name, node_uses_ipv6(a->node) };
 	struct netns ns;
-	netns_remove_placeholder(name);
-	if (run_stop_leftover(A->lab, a->node->name, RUN_STOP_GRACE_MS, err) < 0 ||
+	/* Recorded before the name is taken: a kill at any instruction from here on leaves
+	 * nothing `down` cannot find (the name is marked only once the namespace is). */
+	if (placeholder_del(A, name, err) < 0 || netns_intent_add(A->lab, name, err) < 0 ||
+	    run_stop_leftover(A->lab, a->node->name, RUN_STOP_GRACE_MS, err) < 0 ||
 	    netns_create(name, &ns, init_node_inside, &nn, err) < 0)
 		return -1;
 	struct knode *kn = kview_add(A->kv, name, &ns);
 	return node_env_add_in(A, a->node, &kn->ns, true, err);
+}
+
+/* A node deleted from one namespace and made in another (the lab's `prefix:` changed), or a
+ * second namespace of a node (observe.h): its cgroup, kept namespaces and files are the node's
+ * that stays (node_add made them anew, ending the old ones), and stay. */
+static bool node_moves(const struct applier *A, const struct action *a)
+{
+	return strstr(a->node->name, OBSERVE_STALE_SEP) ||
+	       (A->want && topo_node_find(A->want, a->node->name) != NULL);
 }
 
 /* Ends the processes of every node the plan removes (cgroup and namespaces, see run.h), in one
@@ -139,7 +177,7 @@ static int stop_processes(struct applier *A, struct nst_err *err)
 	struct run_node *v = xcalloc(A->p->n + 1, sizeof(*v));
 	for (size_t i = 0; i < A->p->n; i++) {
 		const struct action *a = &A->p->v[i];
-		if (a->kind != ACT_NODE_DEL)
+		if (a->kind != ACT_NODE_DEL || node_moves(A, a))
 			continue;
 		struct knode *kn = kview_node(A->kv, a->node->netns);
 		v[n++] = (struct run_node){ .node = a->node->name, .net = kn ? kn->ns.ino : 0 };
@@ -156,7 +194,8 @@ static int node_del(struct applier *A, const struct action *a, struct nst_err *e
 		/* Our own sockets would keep the namespace alive. */
 		netns_close_sockets(&kn->ns);
 	}
-	if (nodens_remove(A->lab, a->node->name, err) < 0 || store_remove_node(A->lab, a->node->name, err) < 0)
+	if (!node_moves(A, a) && (nodens_remove(A->lab, a->node->name, err) < 0 ||
+				  store_remove_node(A->lab, a->node->name, err) < 0))
 		return -1;
 	return netns_remove(a->node->netns, err);
 }
@@ -636,8 +675,12 @@ static int exec_run(struct applier *A, const struct action *a, struct nst_err *e
 /* The lab's last node is gone: what an interrupted up left in the lab's cgroup goes too. */
 static int lab_dir_del(struct applier *A, const struct action *a, struct nst_err *err)
 {
-	if (run_stop_lab(A->lab, RUN_STOP_GRACE_MS, err) < 0)
+	if (run_stop_lab(A->lab, RUN_STOP_GRACE_MS, err) < 0 || intent_of(A, err) < 0)
 		return -1;
+	/* What a run killed between taking a name and binding it (or a down between unbinding
+	 * and removing it) left: the names are the lab's by its intent. */
+	for (size_t i = 0; i < A->n_intent; i++)
+		netns_remove_placeholder(A->intent[i]);
 	return nodens_remove_lab(A->lab, err) < 0 ? -1 : store_remove_lab(A->lab, err);
 }
 
@@ -831,5 +874,6 @@ int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, str
 	strmap_free(&A.nat_done);
 	strmap_free(&A.promoted);
 	free(A.pending);
+	netns_list_free(A.intent, A.n_intent);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include "arena.h"
 #include "nft.h"
 #include "nl.h"
+#include "safefs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -252,14 +253,97 @@ fail:
 	return -1;
 }
 
-int netns_remove_placeholder(const char *name)
+bool netns_is_placeholder(const char *name)
 {
 	char path[512];
 	struct stat st;
 	path_of(path, sizeof(path), name);
-	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 0 || st.st_dev == nsfs_dev)
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && st.st_dev != nsfs_dev;
+}
+
+int netns_remove_placeholder(const char *name)
+{
+	char path[512];
+	path_of(path, sizeof(path), name);
+	if (!netns_is_placeholder(name))
 		return 0;
 	return unlink(path) == 0 ? 1 : 0;
+}
+
+/* One intent file open per run: a lab's nodes are made by one process, one lab at a time. */
+static struct {
+	int fd;
+	char lab[64];
+} intent = { .fd = -1 };
+
+int netns_intent_add(const char *lab, const char *name, struct nst_err *err)
+{
+	if (intent.fd >= 0 && strcmp(intent.lab, lab) != 0) {
+		close(intent.fd);
+		intent.fd = -1;
+	}
+	if (intent.fd < 0) {
+		int labfd = safefs_lab_dir(lab, SAFEFS_CREATE, err);
+		if (labfd < 0)
+			return -1;
+		intent.fd = safefs_open(labfd, "intent", O_WRONLY | O_APPEND | O_CREAT, 0600);
+		int e = errno;
+		close(labfd);
+		if (intent.fd < 0)
+			return nst_err_set(err, e, "create %s/%s/intent", NSTOPO_RUN_DIR, lab);
+		snprintf(intent.lab, sizeof(intent.lab), "%s", lab);
+	}
+	char line[300];
+	int len = snprintf(line, sizeof(line), "%s\n", name);
+	if (len <= 0 || (size_t)len >= sizeof(line) || safefs_write_all(intent.fd, line, (size_t)len) < 0)
+		return nst_err_set(err, errno ? errno : ENAMETOOLONG, "record %s in %s/%s/intent", name,
+				   NSTOPO_RUN_DIR, lab);
+	return 0;
+}
+
+int netns_intent_list(const char *lab, char ***names, size_t *n, struct nst_err *err)
+{
+	*names = NULL;
+	*n = 0;
+	int labfd = safefs_lab_dir(lab, SAFEFS_READ, err);
+	if (labfd < 0)
+		return err->code == ENOENT ? (nst_err_clear(err), 0) : -1;
+	int fd = safefs_open(labfd, "intent", O_RDONLY, 0);
+	int e = errno;
+	close(labfd);
+	if (fd < 0)
+		return e == ENOENT ? 0 : nst_err_set(err, e, "open %s/%s/intent", NSTOPO_RUN_DIR, lab);
+	size_t len;
+	/* A name a line, each at most 200 bytes: 16 MiB is far beyond any lab. */
+	char *text = safefs_read_max(fd, 16u << 20, &len);
+	e = errno;
+	close(fd);
+	if (!text)
+		return nst_err_set(err, e, "read %s/%s/intent", NSTOPO_RUN_DIR, lab);
+	size_t cap = 0;
+	for (char *p = text, *end = text + len; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break; /* a line cut by a kill: its name was never taken */
+		*nl = '\0';
+		/* Only a plain name: never a path out of /run/netns. */
+		if (*p && *p != '.' && !strchr(p, '/') && !netns_intent_has(*names, *n, p)) {
+			if (*n == cap)
+				*names = xrealloc(*names, (cap = cap ? cap * 2 : 16) * sizeof(char *));
+			(*names)[(*n)++] = xstrdup(p);
+		}
+		p = nl + 1;
+	}
+	free(text);
+	return 0;
+}
+
+bool netns_intent_has(char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
 }
 
 int netns_open(const char *name, struct netns *ns, struct nst_err *err)

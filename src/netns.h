@@ -52,8 +52,21 @@ int netns_call(struct netns *ns, netns_fn fn, void *arg, struct nst_err *err);
  * Fails with EEXIST when the name is taken. */
 int netns_create(const char *name, struct netns *ns, netns_fn fn, void *arg, struct nst_err *err);
 /* Removes /run/netns/NAME when it is the empty file a killed run left before binding a
- * namespace to it; returns 1 when it did. */
+ * namespace to it (or after unbinding it); returns 1 when it did. Only for a name the lab
+ * recorded in its intent (below): an empty file of another name may be someone else's
+ * `ip netns add` half-way. */
 int netns_remove_placeholder(const char *name);
+/* True when /run/netns/NAME is such an empty file. */
+bool netns_is_placeholder(const char *name);
+
+/* The lab's intent, /run/nstopo/LAB/intent (root's 0600, append-only, one namespace name a
+ * line): every name is written there before the name is taken in /run/netns, so whatever a
+ * kill at any instruction leaves can be found again and removed by `down --lab`. */
+int netns_intent_add(const char *lab, const char *name, struct nst_err *err);
+/* The recorded names (malloc'd, free with netns_list_free); none when the lab has no intent. */
+int netns_intent_list(const char *lab, char ***names, size_t *n, struct nst_err *err);
+/* True when name is among the recorded ones (the list as netns_intent_list gave it). */
+bool netns_intent_has(char *const *names, size_t n, const char *name);
 /* Returns 1 and fills ns when /run/netns/NAME is a namespace, 0 when there is none. */
 int netns_open(const char *name, struct netns *ns, struct nst_err *err);
 /* Unmounts and removes the name; the kernel frees the namespace when its last user is gone. */

@@ -165,11 +165,28 @@ static int template_get(struct nst_err *err)
 
 /* ---- the lab's namespace directory ---- */
 
+/* 1 when path is the root of a mount (its mount id differs from its parent's), 0 when not. */
+static int is_mount_point(const char *path)
+{
+	struct statx a, b;
+	char parent[1024];
+	snprintf(parent, sizeof(parent), "%s/..", path);
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &a) < 0 ||
+	    statx(AT_FDCWD, parent, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &b) < 0)
+		return -1;
+	if (!(a.stx_mask & STATX_MNT_ID) || !(b.stx_mask & STATX_MNT_ID))
+		return a.stx_dev_major != b.stx_dev_major || a.stx_dev_minor != b.stx_dev_minor;
+	return a.stx_mnt_id != b.stx_mnt_id;
+}
+
 /* A namespace file cannot be bound on a shared mount: ns/ is a private bind mount of itself.
  * The lab's directory is made (root's, 0700) and checked by safefs_lab_dir first; the path used
  * for mount() then goes only through directories no one but root may change. */
 static int lab_ns_dir(const char *lab, struct nst_err *err)
 {
+	static char ready[64]; /* the lab whose ns/ this run has made ready */
+	if (strcmp(ready, lab) == 0)
+		return 0;
 	char dir[512];
 	snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
 	int labfd = safefs_lab_dir(lab, SAFEFS_CREATE, err);
@@ -181,10 +198,16 @@ static int lab_ns_dir(const char *lab, struct nst_err *err)
 	if (ns < 0)
 		return nst_err_set(err, e, "create %s", dir);
 	close(ns);
-	if (mount("", dir, NULL, MS_PRIVATE, NULL) == 0)
-		return 0;
-	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0 || mount("", dir, NULL, MS_PRIVATE, NULL) < 0)
+	/* Bound once: a second bind over a refused MS_PRIVATE would hide the kept namespaces
+	 * under it (their files then busy and out of reach, the lab beyond removal). */
+	int mounted = is_mount_point(dir);
+	if (mounted < 0)
+		return nst_err_set(err, errno, "stat %s", dir);
+	if (!mounted && mount(dir, dir, NULL, MS_BIND, NULL) < 0)
+		return nst_err_set(err, errno, "bind %s", dir);
+	if (mount("", dir, NULL, MS_PRIVATE, NULL) < 0)
 		return nst_err_set(err, errno, "make %s a private mount", dir);
+	snprintf(ready, sizeof(ready), "%s", lab);
 	return 0;
 }
 
@@ -1167,14 +1190,57 @@ out:
 
 /* ---- letting go ---- */
 
+/* Detaches every mount at or below dir (its own stack too), deepest first, until none is left;
+ * the count of passes is bounded, a mount that stays is reported by the caller's removal. */
+static void detach_under(const char *dir)
+{
+	enum { MAX = 4096 };
+	for (int pass = 0; pass < 64; pass++) {
+		FILE *f = fopen("/proc/self/mountinfo", "re");
+		if (!f)
+			return;
+		char *line = NULL, **mps = NULL;
+		size_t cap = 0, n = 0;
+		struct mnt_line m;
+		while (getline(&line, &cap, f) > 0 && n < MAX)
+			if (mnt_parse(line, &m) && under(m.mp, dir)) {
+				mps = xrealloc(mps, (n + 1) * sizeof(*mps));
+				mps[n++] = xstrdup(m.mp);
+			}
+		free(line);
+		fclose(f);
+		/* mountinfo lists a mount after the one it sits on: the last ones are the deepest. */
+		for (size_t i = n; i-- > 0;)
+			umount2(mps[i], MNT_DETACH | UMOUNT_NOFOLLOW);
+		for (size_t i = 0; i < n; i++)
+			free(mps[i]);
+		free(mps);
+		if (!n)
+			return;
+	}
+}
+
 int nodens_remove(const char *lab, const char *node, struct nst_err *err)
 {
 	static const char *const kinds[] = { "mnt", "uts" };
 	for (int i = 0; i < 2; i++) {
 		char path[512];
 		ns_file(path, sizeof(path), lab, node, kinds[i]);
-		if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		/* Every mount stacked there (an interrupted run may have bound twice). */
+		for (int k = 0; k < 64 && umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0; k++)
+			;
+		if (errno != EINVAL && errno != ENOENT)
 			return nst_err_set(err, errno, "unmount %s", path);
+		if (unlink(path) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EBUSY)
+			return nst_err_set(err, errno, "remove %s", path);
+		/* Busy and no mount at the path: the file is a mount point in a copy of ns/ that an
+		 * older nstopo stacked over it (out of reach by path). Only letting all of ns/ go
+		 * frees it; a node whose namespaces go with it is made again by the next `up`. */
+		char dir[512];
+		snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+		detach_under(dir);
 		if (unlink(path) < 0 && errno != ENOENT)
 			return nst_err_set(err, errno, "remove %s", path);
 	}
@@ -1183,10 +1249,15 @@ int nodens_remove(const char *lab, const char *node, struct nst_err *err)
 
 int nodens_remove_lab(const char *lab, struct nst_err *err)
 {
-	char ns[512];
-	snprintf(ns, sizeof(ns), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
-	if (umount2(ns, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		return nst_err_set(err, errno, "unmount %s", ns);
+	/* Everything mounted in the lab's directory goes before the directory itself: the store's
+	 * removal never crosses a mount. A run killed half-way may have left any of them. */
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/%s", NSTOPO_RUN_DIR, lab);
+	detach_under(dir);
+	char ns[600];
+	snprintf(ns, sizeof(ns), "%s/ns", dir);
+	if (is_mount_point(ns) == 1)
+		return nst_err_set(err, EBUSY, "unmount %s", ns);
 	return 0;
 }
 

@@ -168,9 +168,16 @@ static int visit_inside(struct netns *ns, void *arg, struct nst_err *err)
 	if (!v->ours || !v->have)
 		return 0;
 	v->want_node = v->want ? topo_node_find(v->want, v->m.node) : NULL;
-	if (v->want_node && strcmp(topo_node_netns(v->want, v->want_node), ns->name) != 0)
+	bool elsewhere = v->want_node && strcmp(topo_node_netns(v->want, v->want_node), ns->name) != 0;
+	if (elsewhere)
 		v->want_node = NULL;
-	v->node = topo_node_add(v->have, v->m.node, (struct srcloc){ 0 });
+	/* A second namespace of the same node (the lab's prefix changed, an up stopped half-way):
+	 * a node of its own, named NODE@NAMESPACE (no node can be so named), so that the plan
+	 * removes it whole and the node the file names keeps its own kept namespaces and files. */
+	const char *name = v->m.node;
+	if (elsewhere || topo_node_find(v->have, v->m.node))
+		name = arena_printf(&v->have->arena, "%s%s%s", v->m.node, OBSERVE_STALE_SEP, ns->name);
+	v->node = topo_node_add(v->have, name, (struct srcloc){ 0 });
 	v->node->netns = arena_strdup(&v->have->arena, ns->name);
 	if (v->want_node)
 		read_sysctls(v, ns->nl);
@@ -244,6 +251,13 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 		if (!owned && !(!root && l->ifindex == 1)) {
 			const struct topo_iface *w = want_node ? topo_iface_find(want_node, l->name) : NULL;
 			bool br = strcmp(l->name, TOPO_BRIDGE_DEV) == 0;
+			/* The bridge of one of our bridge nodes, made but not marked (a run stopped in
+			 * between): nobody else's. The file names no br0, so this comes first. */
+			if (br && !root && strcmp(l->kind, "bridge") == 0 && want_node &&
+			    want_node->kind == NODE_BRIDGE && !l->alias[0]) {
+				take_iface(have, node, l, master)->unmarked = true;
+				continue;
+			}
 			if (!w || !(root || w->link >= 0 || br))
 				continue;
 			/* Unmarked, not marked otherwise: an alias is always written by someone. */
@@ -251,12 +265,6 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 				struct kstray *s = ARENA_PUSH(&kv->arena, kv->strays, kv->n_strays, kv->cap_strays);
 				*s = (struct kstray){ .kn = kn, .node = node, .want = w, .l = *l };
 				snprintf(s->master, sizeof(s->master), "%s", master ? master : "");
-				continue;
-			}
-			/* The bridge of one of our namespaces, made but not marked: nobody else's. */
-			if (br && !root && strcmp(l->kind, "bridge") == 0 && want_node->kind == NODE_BRIDGE &&
-			    !l->alias[0]) {
-				take_iface(have, node, l, master)->unmarked = true;
 				continue;
 			}
 			collide(kv, w->loc, "%s: interface %s exists and is not this lab's (%s)",

@@ -10,6 +10,11 @@
 #include "strmap.h"
 #include "topo.h"
 
+/* A namespace of a node that is not the one the file names for it (an older `prefix:`, or a
+ * second one left by an interrupted up) is observed as node NODE@NAMESPACE: '@' is in no node
+ * name, so the plan removes it whole and leaves NODE's kept namespaces, files and processes. */
+#define OBSERVE_STALE_SEP "@"
+
 /* One namespace of the lab as observe found it (or apply made it): the handle apply writes
  * through, and the ifindex of every interface in it by name. */
 struct knode {
