@@ -272,7 +272,11 @@ int nlr_veth_add(struct nlr *nl, const struct nlr_veth_end *a, const struct nlr_
 	if (!l)
 		return nst_err_set(err, ENOMEM, "create a veth pair");
 	veth_end_fill(l, a, true);
-	veth_end_fill(rtnl_link_veth_get_peer(l), b, false);
+	/* The peer comes with a reference of its own (libnl 3.7 here), which
+	 * rtnl_link_veth_release does not drop: without this put, each pair leaked the peer. */
+	struct rtnl_link *peer = rtnl_link_veth_get_peer(l);
+	veth_end_fill(peer, b, false);
+	rtnl_link_put(peer);
 	reset(nl);
 	int rc = rtnl_link_add(nl->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_veth_release(l);
