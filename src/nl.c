@@ -272,7 +272,7 @@ int nlr_veth_add(struct nlr *nl, const struct nlr_veth_end *a, const struct nlr_
 	if (!l)
 		return nst_err_set(err, ENOMEM, "create a veth pair");
 	veth_end_fill(l, a, true);
-	/* The peer comes with a reference of its own (libnl 3.7 here), which
+	/* The peer comes with a reference of its own (libnl >= 3.2.25), which
 	 * rtnl_link_veth_release does not drop: without this put, each pair leaked the peer. */
 	struct rtnl_link *peer = rtnl_link_veth_get_peer(l);
 	veth_end_fill(peer, b, false);
