@@ -430,7 +430,11 @@ int nlr_route_dump(struct nlr *nl, struct nlr_route **out, size_t *n, struct nst
 {
 	struct nl_cache *cache = NULL;
 	reset(nl);
-	int rc = rtnl_route_alloc_cache(nl->sk, AF_UNSPEC, 0, &cache);
+	/* rtnl_route_alloc_cache (libnl 3.7) leaks the cache's hash table when the dump fails
+	 * (free, not nl_cache_free): the same cache (every family, no flags), made and filled here. */
+	int rc = nl_cache_alloc_name("route/route", &cache);
+	if (rc == 0 && (rc = nl_cache_refill(nl->sk, cache)) < 0)
+		nl_cache_free(cache);
 	if (rc < 0)
 		return fail(nl, rc, err, "list routes");
 	*n = (size_t)nl_cache_nitems(cache);
