@@ -149,7 +149,7 @@ int cmd_exec(int argc, char **argv)
 		cgroup_join(cg);
 		close(cg);
 	}
-	struct netns ns;
+	struct netns ns = { .fd = -1 };
 	struct nst_err err = { 0 };
 	/* The node's own mount namespace has its /sys, /run, /tmp and files; a node made without
 	 * one gets a mount namespace of its own for /sys, as `ip netns exec` does. */
@@ -160,10 +160,13 @@ int cmd_exec(int argc, char **argv)
 		if (!err.msg[0])
 			nst_err_set(&err, ENOENT, "namespace %s is gone", netns);
 		nst_err_print(stderr, &err);
+		netns_close(&ns);
 		free(netns);
 		free(lab_name);
 		return EXEC_FAILED;
 	}
+	/* Inside now: the handle is no longer needed, and an exec that fails must not leak it. */
+	netns_close(&ns);
 	setenv("NSTOPO_LAB", lab_name, 1);
 	setenv("NSTOPO_NODE", node, 1);
 	free(netns);

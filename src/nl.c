@@ -272,7 +272,11 @@ int nlr_veth_add(struct nlr *nl, const struct nlr_veth_end *a, const struct nlr_
 	if (!l)
 		return nst_err_set(err, ENOMEM, "create a veth pair");
 	veth_end_fill(l, a, true);
-	veth_end_fill(rtnl_link_veth_get_peer(l), b, false);
+	/* The peer comes with a reference of its own (libnl >= 3.2.25), which
+	 * rtnl_link_veth_release does not drop: without this put, each pair leaked the peer. */
+	struct rtnl_link *peer = rtnl_link_veth_get_peer(l);
+	veth_end_fill(peer, b, false);
+	rtnl_link_put(peer);
 	reset(nl);
 	int rc = rtnl_link_add(nl->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_veth_release(l);
@@ -426,7 +430,11 @@ int nlr_route_dump(struct nlr *nl, struct nlr_route **out, size_t *n, struct nst
 {
 	struct nl_cache *cache = NULL;
 	reset(nl);
-	int rc = rtnl_route_alloc_cache(nl->sk, AF_UNSPEC, 0, &cache);
+	/* rtnl_route_alloc_cache (libnl 3.7) leaks the cache's hash table when the dump fails
+	 * (free, not nl_cache_free): the same cache (every family, no flags), made and filled here. */
+	int rc = nl_cache_alloc_name("route/route", &cache);
+	if (rc == 0 && (rc = nl_cache_refill(nl->sk, cache)) < 0)
+		nl_cache_free(cache);
 	if (rc < 0)
 		return fail(nl, rc, err, "list routes");
 	*n = (size_t)nl_cache_nitems(cache);

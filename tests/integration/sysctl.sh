@@ -27,9 +27,14 @@ values() {
 		awk '{printf "%s%s x%s", (NR > 1 ? " " : ""), $2, $1}'
 }
 
+# In a build with AddressSanitizer (-DNSTOPO_SANITIZE=ON, gcc) the sanitizer runtime must come
+# first in the library list, or ASan refuses to start: it is preloaded ahead of the shim.
+asan_rt=$(ldd "$NSTOPO" 2>/dev/null | awk '$1 ~ /^libasan\.so/ { print $3 }')
+[ -n "$asan_rt" ] && echo "note: ASan build: $asan_rt is preloaded ahead of the no_fsopen shim"
+
 for way in private-procfs proc; do
 	preload=
-	[ "$way" = proc ] && preload=$NSTOPO_NO_FSOPEN
+	[ "$way" = proc ] && preload="${asan_rt:+$asan_rt }$NSTOPO_NO_FSOPEN"
 	nw() { LD_PRELOAD=$preload NO_FSOPEN_CALLED=$WORK/refused "$NSTOPO" "$@"; }
 	expect_rc 0 "$way: up" nw up "$lab"
 	same "$way: every router forwards IPv4" "1 x$routers" "$(values net.ipv4.ip_forward)"
