@@ -8,8 +8,10 @@
 #include <linux/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -505,4 +507,141 @@ int nlr_forwarding(struct nlr *nl, int *v4, int *v6, struct nst_err *err)
 		rtnl_netconf_put(c6);
 	nl_cache_free(cache);
 	return 0;
+}
+
+/* ---- link readiness ----
+ * Plain rtnetlink on the libnl socket's descriptor: a dump of a few attributes per link, read
+ * through in the order the kernel queued it. libnl's own state is untouched (its sequence
+ * numbers are not used, and every message read here is read to its end). */
+
+enum { LINKSTATE_BUF = 64 * 1024 }; /* the kernel's dump messages are at most 32 KiB */
+
+int nlr_fd(const struct nlr *nl)
+{
+	return nl_socket_get_fd(nl->sk);
+}
+
+static void ignore_link(const struct nlr_linkstate *s, void *arg)
+{
+}
+
+/* Calls fn for one RTM_NEWLINK/RTM_DELLINK message. */
+static void linkstate_of(const struct nlmsghdr *h, nlr_link_fn fn, void *arg)
+{
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+		return;
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	struct nlr_linkstate s = { .ifindex = ifi->ifi_index, .name = "", .flags = ifi->ifi_flags,
+				   .operstate = IF_OPER_UNKNOWN, .gone = h->nlmsg_type == RTM_DELLINK };
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFLA_IFNAME && RTA_PAYLOAD(a) > 0 &&
+		    ((const char *)RTA_DATA(a))[RTA_PAYLOAD(a) - 1] == '\0')
+			s.name = RTA_DATA(a);
+		else if (a->rta_type == IFLA_OPERSTATE && RTA_PAYLOAD(a) >= 1)
+			s.operstate = *(const uint8_t *)RTA_DATA(a);
+	}
+	fn(&s, arg);
+}
+
+/* Reads one datagram and hands its link messages to fn. Returns 1 when the dump numbered seq
+ * ended in it, 2 when the kernel dropped messages (ENOBUFS), 3 when nothing is queued
+ * (nonblocking), 0 otherwise, -1 on failure. */
+static int linkstate_read(struct nlr *nl, char *buf, uint32_t seq, bool block, nlr_link_fn fn,
+			  void *arg, struct nst_err *err)
+{
+	ssize_t got;
+	do
+		got = recv(nlr_fd(nl), buf, LINKSTATE_BUF, MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		if (errno == ENOBUFS)
+			return 2;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 3;
+		return nst_err_set(err, errno, "read interface states");
+	}
+	if (got > LINKSTATE_BUF)
+		return nst_err_set(err, EMSGSIZE, "read interface states");
+	int len = (int)got, rc = 0;
+	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) {
+			linkstate_of(h, fn, arg);
+		} else if (seq && h->nlmsg_seq == seq && h->nlmsg_type == NLMSG_DONE) {
+			rc = 1;
+		} else if (seq && h->nlmsg_seq == seq && h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error)
+				return nst_err_set(err, -e->error, "list interfaces");
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+int nlr_link_watch(struct nlr *nl, bool on, struct nst_err *err)
+{
+	int group = RTNLGRP_LINK;
+	if (setsockopt(nlr_fd(nl), SOL_NETLINK, on ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP,
+		       &group, sizeof(group)) < 0)
+		return nst_err_set(err, errno, on ? "watch interface states" : "stop watching interface states");
+	if (on)
+		return 0;
+	char *buf = xmalloc(LINKSTATE_BUF);
+	int rc;
+	while ((rc = linkstate_read(nl, buf, 0, false, ignore_link, NULL, err)) == 0 || rc == 2)
+		;
+	free(buf);
+	return rc < 0 ? -1 : 0;
+}
+
+int nlr_link_states(struct nlr *nl, nlr_link_fn fn, void *arg, struct nst_err *err)
+{
+	static uint32_t next_seq = 0x6e730000; /* "ns": apart from libnl's, which count from the time */
+	char *buf = xmalloc(LINKSTATE_BUF);
+	int rc;
+	for (;;) {
+		struct {
+			struct nlmsghdr h;
+			struct ifinfomsg ifi;
+		} req = {
+			.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+			       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = ++next_seq },
+			.ifi = { .ifi_family = AF_UNSPEC },
+		};
+		ssize_t sent;
+		do
+			sent = send(nlr_fd(nl), &req, sizeof(req), 0);
+		while (sent < 0 && errno == EINTR);
+		if (sent < 0) {
+			rc = nst_err_set(err, errno, "list interfaces");
+			break;
+		}
+		bool dropped = false;
+		while ((rc = linkstate_read(nl, buf, req.h.nlmsg_seq, true, fn, arg, err)) != 1 && rc >= 0) {
+			dropped |= rc == 2;
+			/* A descriptor someone made nonblocking: wait for the rest of the dump. */
+			if (rc == 3 && poll(&(struct pollfd){ .fd = nlr_fd(nl), .events = POLLIN }, 1, -1) < 0 &&
+			    errno != EINTR) {
+				rc = nst_err_set(err, errno, "list interfaces");
+				break;
+			}
+		}
+		if (rc < 0 || !dropped)
+			break;
+		/* A change was lost while the dump ran: what the dump said may be older. */
+	}
+	free(buf);
+	return rc < 0 ? -1 : 0;
+}
+
+int nlr_link_changes(struct nlr *nl, nlr_link_fn fn, void *arg, struct nst_err *err)
+{
+	char *buf = xmalloc(LINKSTATE_BUF);
+	int rc;
+	bool dropped = false;
+	while ((rc = linkstate_read(nl, buf, 0, false, fn, arg, err)) == 0 || rc == 2)
+		dropped |= rc == 2;
+	free(buf);
+	return rc < 0 ? -1 : dropped;
 }

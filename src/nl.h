@@ -99,4 +99,28 @@ int nlr_route_del(struct nlr *nl, const struct nlr_route *r, struct nst_err *err
  * lookups cost time in the number of namespaces). -1 when the kernel did not say. */
 int nlr_forwarding(struct nlr *nl, int *v4, int *v6, struct nst_err *err);
 
+/* ---- link readiness, which `up` waits for ---- */
+
+/* One link as a dump or a change notification gave it; name is valid during the callback. */
+struct nlr_linkstate {
+	int ifindex;
+	const char *name;
+	unsigned flags;    /* IFF_UP, IFF_LOWER_UP, ... */
+	uint8_t operstate; /* IF_OPER_*: set by the kernel's link watch, after the carrier */
+	bool gone;         /* RTM_DELLINK */
+};
+typedef void (*nlr_link_fn)(const struct nlr_linkstate *s, void *arg);
+
+/* Subscribes nl to its namespace's link changes (RTNLGRP_LINK); with on false, unsubscribes and
+ * drops what was queued, so the socket is only the request socket again. Reads nothing else. */
+int nlr_link_watch(struct nlr *nl, bool on, struct nst_err *err);
+/* Dumps every link of the namespace through fn, with any change queued before the dump's end, in
+ * the kernel's order (subscribed first, nothing is missed). */
+int nlr_link_states(struct nlr *nl, nlr_link_fn fn, void *arg, struct nst_err *err);
+/* Reads the changes already queued, without blocking, through fn. Returns 1 when the kernel
+ * dropped some (the socket overflowed: dump again), 0, or -1. */
+int nlr_link_changes(struct nlr *nl, nlr_link_fn fn, void *arg, struct nst_err *err);
+/* The socket's descriptor, to poll(2) for changes while subscribed. */
+int nlr_fd(const struct nlr *nl);
+
 #endif
