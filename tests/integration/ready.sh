@@ -67,23 +67,28 @@ links_not_up() {
 	done
 	ip -j link show ready-up0 | jq -r '.[] | select((.flags | index("LOWER_UP")) == null
 		or .operstate != "UP") | "host:\(.ifname) \(.operstate)"'
+	ip -n sw -d -j link show | jq -r '.[] | select(.linkinfo.info_slave_kind == "bridge"
+		and .linkinfo.info_slave_data.state != "forwarding") | "sw:\(.ifname) port not forwarding"'
 }
 
-# (1) up, look, test without within:, down; 20 times.
-bad=""
-for i in $(seq 20); do
-	if ! n up "$lab" >"$WORK/up.out" 2>&1; then
-		bad="$bad up#$i"; sed 's/^/    /' "$WORK/up.out" | head -5
-	fi
-	left=$(links_not_up)
-	[ -z "$left" ] || { bad="$bad links#$i"; echo "    round $i, not up straight after up: $left"; }
-	if ! n test "$lab" >"$WORK/test.out" 2>&1; then
-		bad="$bad test#$i"; sed 's/^/    /' "$WORK/test.out" | grep -v '^    ok' | head -5
-	fi
-	n down "$lab" >/dev/null 2>&1 || bad="$bad down#$i"
-	wait_until 2000 nothing_left || bad="$bad left#$i"
-done
-same "20 rounds of up, every link up at once, tests with no within: pass, down" "" "$bad"
+# (1) up, the tests (no within:) straight after it in the same process, then look; 20 times.
+# (Before `up` waited, with --no-wait as now, such rounds failed: 22 to 39 in 50 passed for
+# topologies/quickstart.yaml.)
+rounds() {
+	local i bad=""
+	for i in $(seq 20); do
+		if ! n up "$@" --test "$lab" >"$WORK/up.out" 2>&1; then
+			bad="$bad up#$i"
+			grep -v '^ok' "$WORK/up.out" | sed 's/^/    /' | head -6
+		fi
+		left=$(links_not_up)
+		[ -z "$left" ] || { bad="$bad links#$i"; echo "    round $i, not up: $left"; }
+		n down "$lab" >/dev/null 2>&1 || bad="$bad down#$i"
+		wait_until 2000 nothing_left || bad="$bad left#$i"
+	done
+	echo "$bad"
+}
+same "20 rounds: up --test passes with no within:, every link up, down" "" "$(rounds)"
 
 # `up --test` in one command, and a reconcile: an end set down by hand is up again when `up` returns.
 expect_rc 0 "up --test" n up --test "$lab"
@@ -103,8 +108,8 @@ expect_rc 0 "up --no-wait" n up --no-wait "$lab"
 all_up() { [ -z "$(links_not_up)" ]; }
 check "... the links still come up" wait_until 5000 all_up
 
-# (3) A link that cannot come up: with its only... a bridge whose every port is disabled
-# (bridge port state 0, which nstopo does not manage) has no carrier, so sw:br0 stays down.
+# (3) A link that cannot come up: a bridge port disabled by hand (bridge port state 0, which
+# nstopo does not manage) passes nothing, and the bridge, with no other port, has no carrier.
 n down "$lab" >/dev/null 2>&1
 cat >"$WORK/stuck.yaml" <<'Y'
 name: stuck
@@ -123,19 +128,16 @@ check "... the bridge loses its carrier" wait_until 3000 br_down
 start=$(date +%s%N)
 expect_rc 3 "up fails when a link stays down" n up --wait 0.5 "$WORK/stuck.yaml"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-contains "... naming it and the deadline" "nstopo: lab stuck: bridge sw:br0 is not up after 0.5 s (sw:br0 operstate DOWN)" "$WORK/out"
+contains "... naming it and the deadline" "nstopo: lab stuck: link h1:eth0 - sw:p0 is not up after 0.5 s (sw:p0 bridge port state 0, not forwarding); also not up: bridge sw:br0" "$WORK/out"
 check "... at the deadline, not long after ($ms ms)" test "$ms" -ge 500 -a "$ms" -lt 3000
 expect_rc 0 "--no-wait does not look" n up --no-wait "$WORK/stuck.yaml"
 check "enable the port again" bridge -n sw link set dev p0 state 3
 expect_rc 0 "up waits and succeeds once it comes up" n up --wait 5 "$WORK/stuck.yaml"
 expect_rc 0 "down" n down "$WORK/stuck.yaml"
 
-# An end set down by a process outside nstopo right after `up --no-wait` (h1's end, so the
-# link has no carrier): the next `up` brings it back; an end held down (no carrier, as a
-# missing peer) is named with its link.
 expect_rc 0 "up again" n up "$WORK/stuck.yaml"
-check "h1's end down by hand" ip -n h1 link set dev eth0 down
-expect_rc 0 "dry run does not wait" n up --dry-run --wait 0.2 "$WORK/stuck.yaml"
+check "disable the port again" bridge -n sw link set dev p0 state 0
+expect_rc 0 "a dry run does not wait" n up --dry-run --wait 0.2 "$WORK/stuck.yaml"
 expect_rc 0 "down" n down "$WORK/stuck.yaml"
 check "nothing left" wait_until 2000 nothing_left
 finish
