@@ -562,6 +562,9 @@ static unsigned read_link(const struct nlmsghdr *h, struct reader *r)
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
 		return 0;
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	/* The bridge's own RTM_DELLINK (AF_BRIDGE) says a port left it, not that the link went. */
+	if (h->nlmsg_type == RTM_DELLINK && ifi->ifi_family == AF_BRIDGE)
+		return NLR_CHANGED_LINK;
 	struct nlr_linkstate s = { .ifindex = ifi->ifi_index, .name = "", .flags = ifi->ifi_flags,
 				   .operstate = IF_OPER_UNKNOWN, .brport_state = -1,
 				   .gone = h->nlmsg_type == RTM_DELLINK };
