@@ -3,6 +3,11 @@
 # ends, bridge ports and the bridge) is UP and LOWER_UP as soon as `up` exits, and tests with no
 # `within:` pass straight after it, 20 times in 20. --no-wait returns at once; a link that
 # cannot come up makes `up` fail (exit 3) at the deadline, naming it.
+# The kernel's neighbour table statistics are shown in the machine's own namespace only: kept
+# open across the sandbox's making (see neigh_fulls).
+if [ -z "${NSTOPO_SANDBOXED:-}" ] && [ -r /proc/net/stat/arp_cache ] && [ -r /proc/net/stat/ndisc_cache ]; then
+	exec 7</proc/net/stat/arp_cache 8</proc/net/stat/ndisc_cache
+fi
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || skip_feature "needs jq"
 command -v bridge >/dev/null || skip_feature "needs bridge (iproute2)"
@@ -88,7 +93,24 @@ rounds() {
 	done
 	echo "$bad"
 }
-same "20 rounds: up --test passes with no within:, every link up, down" "" "$(rounds)"
+# The kernel's neighbour table is one for every namespace on the machine (gc_thresh3): when other
+# labs fill it, ARP fails everywhere (issue 14, item 5). A round lost while it overflowed is
+# said, not counted.
+neigh_fulls() {
+	local n=0 v
+	for v in $(awk 'FNR > 1 { print $13 }' /proc/self/fd/7 /proc/self/fd/8 2>/dev/null); do
+		n=$((n + 16#$v))
+	done
+	echo $n
+}
+fulls=$(neigh_fulls)
+bad=$(rounds)
+if [ -n "$bad" ] && [ "$(neigh_fulls)" != "$fulls" ]; then
+	echo "$bad" | sed 's/^/    /'
+	ok "20 rounds: not judged, the machine's neighbour table overflowed meanwhile ($fulls -> $(neigh_fulls) table_fulls)"
+else
+	same "20 rounds: up --test passes with no within:, every link up, down" "" "$bad"
+fi
 
 # `up --test` in one command, and a reconcile: an end set down by hand is up again when `up` returns.
 expect_rc 0 "up --test" n up --test "$lab"
