@@ -103,6 +103,21 @@ neigh_fulls() {
 	done
 	echo $n
 }
+# tests_pass WHAT CMD...: CMD (which runs the lab's tests) exits 0, or failed while the table
+# overflowed.
+tests_pass() {
+	local what=$1 before
+	shift
+	before=$(neigh_fulls)
+	if "$@" >"$WORK/out" 2>&1; then
+		ok "$what"
+	elif [ "$(neigh_fulls)" != "$before" ]; then
+		ok "$what: not judged, the machine's neighbour table overflowed meanwhile"
+	else
+		not_ok "$what"
+		sed 's/^/    /' "$WORK/out" | head -20
+	fi
+}
 fulls=$(neigh_fulls)
 bad=$(rounds)
 if [ -n "$bad" ] && [ "$(neigh_fulls)" != "$fulls" ]; then
@@ -113,13 +128,13 @@ else
 fi
 
 # `up --test` in one command, and a reconcile: an end set down by hand is up again when `up` returns.
-expect_rc 0 "up --test" n up --test "$lab"
+tests_pass "up --test" n up --test "$lab"
 ip -n r2 link set dev eth1 down
 ip -n h3 link set dev eth0 down
 ip link set dev ready-up0 down
 expect_rc 0 "up brings the ends set down back" n up "$lab"
 same "... and every link is up when it returns" "" "$(links_not_up)"
-expect_rc 0 "... and the tests pass at once" n test "$lab"
+tests_pass "... and the tests pass at once" n test "$lab"
 
 # (2) --no-wait and --wait take effect, and a bad value is refused.
 expect_rc 0 "up --no-wait on a running lab" n up --no-wait "$lab"
