@@ -10,12 +10,17 @@
 #include "run.h"
 #include "sysctl.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if.h>
+#include <linux/if_bridge.h>
 #include <linux/rtnetlink.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define FRR_DAEMON_DIR "/usr/lib/frr"
 
@@ -875,5 +880,392 @@ int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, str
 	strmap_free(&A.promoted);
 	free(A.pending);
 	netns_list_free(A.intent, A.n_intent);
+	return rc;
+}
+
+/* ---- readiness: every link end operationally up ---- */
+
+/* One interface `up` waits for: an end of a link, or the bridge of a bridge node with ports. */
+struct ready_end {
+	const struct topo_node *node;
+	const char *ifname;
+	const struct topo_iface *iface; /* NULL for a bridge */
+	long link; /* index in want->links; -1 for a bridge */
+	int ifindex;
+	unsigned flags;
+	uint8_t operstate;
+	int brport_state;
+	bool seen, up;
+	/* IPv6, in a node that uses it: what is not ready yet, "" when all is */
+	char v6_why[80];
+	bool v6_ll;
+};
+
+/* The ends in one node's namespace, updated from its dumps and change notifications. */
+struct ready_ns {
+	struct nlr *nl;
+	struct ready_end *v;
+	size_t n, n_down;
+	struct strmap by_name; /* ifname -> end, when there are many */
+	bool watching;
+	bool ipv6;  /* the node uses IPv6: its addresses must be ready too */
+	bool v6_ok; /* they were, at the last look */
+};
+
+enum { READY_MAP_FROM = 8 };
+
+/* Up for traffic: the carrier is on (IFF_LOWER_UP) and the kernel's link watch has given the
+ * device its queue (until then every packet sent through it is dropped), which it does right
+ * after setting operstate UP, holding the RTNL lock (nlr_link_barrier waits for that). A veth
+ * reports UNKNOWN until the link watch first gets to it, carrier or not: only UP will do. The
+ * bridge of a bridge node may say UNKNOWN for up to a second (its carrier change is batched):
+ * traffic between its ports never passes its own queue, so that will do for it. */
+static bool link_ready(unsigned flags, uint8_t operstate, bool bridge)
+{
+	return (flags & IFF_UP) && (flags & IFF_LOWER_UP) &&
+	       (operstate == IF_OPER_UP || (bridge && operstate == IF_OPER_UNKNOWN));
+}
+
+static void ready_update(const struct nlr_linkstate *s, void *arg)
+{
+	struct ready_ns *g = arg;
+	struct ready_end *e = NULL;
+	if (g->n >= READY_MAP_FROM)
+		e = strmap_get(&g->by_name, s->name);
+	for (size_t i = 0; g->n < READY_MAP_FROM && i < g->n && !e; i++)
+		if (strcmp(g->v[i].ifname, s->name) == 0)
+			e = &g->v[i];
+	if (!e)
+		return;
+	bool up = !s->gone && link_ready(s->flags, s->operstate, e->link < 0);
+	/* A bridge port passes traffic once the bridge has seen its carrier and made it
+	 * forwarding (STP is off): just after operstate UP, in the same link watch run. */
+	if (e->node->kind == NODE_BRIDGE && e->link >= 0 && s->brport_state != BR_STATE_FORWARDING)
+		up = false;
+	e->brport_state = s->brport_state;
+	e->seen = !s->gone;
+	e->ifindex = s->gone ? 0 : s->ifindex;
+	e->flags = s->flags;
+	e->operstate = s->operstate;
+	if (up != e->up)
+		g->n_down = up ? g->n_down - 1 : g->n_down + 1;
+	e->up = up;
+}
+
+/* IPv6 is ready on an end when the kernel's address work (on its own work queue, after the
+ * address was added or the carrier came) is done for each of its addresses: none is tentative,
+ * each has its local route (put in by that work, which also joins the address's solicited-node
+ * group: until then neighbour solicitations for it are dropped), and an end with IPv6
+ * addresses in the file has its link-local address (a router solicits neighbours from it). */
+struct v6_scan {
+	struct ready_ns *g;
+	uint8_t (*local)[16];
+	size_t n_local, cap_local;
+};
+
+static void v6_local(const uint8_t a[16], void *arg)
+{
+	struct v6_scan *sc = arg;
+	if (sc->n_local == sc->cap_local)
+		sc->local = xrealloc(sc->local, (sc->cap_local = sc->cap_local ? 2 * sc->cap_local : 16) *
+							sizeof(*sc->local));
+	memcpy(sc->local[sc->n_local++], a, 16);
+}
+
+static void v6_addr(const struct nlr_addr6 *s, void *arg)
+{
+	struct v6_scan *sc = arg;
+	struct ready_end *e = NULL;
+	for (size_t i = 0; i < sc->g->n && !e; i++)
+		if (sc->g->v[i].ifindex == s->ifindex && sc->g->v[i].iface)
+			e = &sc->g->v[i];
+	if (!e)
+		return;
+	if (s->a[0] == 0xfe && (s->a[1] & 0xc0) == 0x80)
+		e->v6_ll = true;
+	bool local = false;
+	for (size_t i = 0; i < sc->n_local && !local; i++)
+		local = memcmp(sc->local[i], s->a, 16) == 0;
+	if (e->v6_why[0] || (local && !(s->flags & IFA_F_TENTATIVE)))
+		return;
+	char text[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET6, s->a, text, sizeof(text));
+	snprintf(e->v6_why, sizeof(e->v6_why), "IPv6 address %s %s", text,
+		 (s->flags & IFA_F_TENTATIVE) ? "is tentative" : "is not local yet");
+}
+
+static void v6_link(const struct nlr_linkstate *s, void *arg)
+{
+	ready_update(s, ((struct v6_scan *)arg)->g);
+}
+
+static bool iface_has_v6(const struct topo_iface *i)
+{
+	for (size_t a = 0; a < i->n_addrs; a++)
+		if (i->addrs[a].c.family == AF_INET6)
+			return true;
+	return false;
+}
+
+static int v6_check(struct ready_ns *g, struct nst_err *err)
+{
+	struct v6_scan sc = { .g = g };
+	for (size_t i = 0; i < g->n; i++) {
+		g->v[i].v6_why[0] = '\0';
+		g->v[i].v6_ll = false;
+	}
+	int rc = nlr_ipv6_states(g->nl, v6_link, v6_addr, v6_local, &sc, err);
+	free(sc.local);
+	if (rc < 0)
+		return -1;
+	g->v6_ok = true;
+	for (size_t i = 0; i < g->n; i++) {
+		struct ready_end *e = &g->v[i];
+		if (e->iface && !e->v6_why[0] && !e->v6_ll && iface_has_v6(e->iface))
+			snprintf(e->v6_why, sizeof(e->v6_why), "no IPv6 link-local address yet");
+		if (e->v6_why[0])
+			g->v6_ok = false;
+	}
+	return rc;
+}
+
+/* Every end of the namespace is up (and its IPv6 ready, where used); -1 on failure. */
+static int ns_ready(struct ready_ns *g, struct nst_err *err)
+{
+	if (g->n_down)
+		return 0;
+	if (!g->ipv6)
+		return 1;
+	/* A change read while dumping was taken from the queue: look again until none comes. */
+	int seen;
+	do
+		if ((seen = v6_check(g, err)) < 0)
+			return -1;
+	while ((seen & NLR_CHANGED_IPV6) && !g->n_down);
+	return !g->n_down && g->v6_ok;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int end_cmp(const void *pa, const void *pb)
+{
+	const struct ready_end *a = *(struct ready_end *const *)pa, *b = *(struct ready_end *const *)pb;
+	if ((a->link < 0) != (b->link < 0))
+		return a->link < 0 ? 1 : -1;
+	return a->link < b->link ? -1 : a->link > b->link;
+}
+
+static void end_state(char *buf, size_t len, const struct ready_end *e)
+{
+	static const char *const oper[] = { "UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
+					     "TESTING", "DORMANT", "UP" };
+	if (e->up && e->v6_why[0])
+		snprintf(buf, len, "%s:%s: %s", e->node->name, e->ifname, e->v6_why);
+	else if (!e->seen)
+		snprintf(buf, len, "%s:%s is missing", e->node->name, e->ifname);
+	else if (!(e->flags & IFF_UP))
+		snprintf(buf, len, "%s:%s is set down", e->node->name, e->ifname);
+	else if (link_ready(e->flags, e->operstate, e->link < 0) && e->brport_state != BR_STATE_FORWARDING)
+		snprintf(buf, len, "%s:%s bridge port state %d, not forwarding", e->node->name, e->ifname,
+			 e->brport_state);
+	else if (e->operstate < sizeof(oper) / sizeof(*oper))
+		snprintf(buf, len, "%s:%s operstate %s", e->node->name, e->ifname, oper[e->operstate]);
+	else
+		snprintf(buf, len, "%s:%s operstate %u", e->node->name, e->ifname, e->operstate);
+}
+
+static void end_object(char *buf, size_t len, const struct topo_lab *want, const struct ready_end *e)
+{
+	if (e->link < 0) {
+		snprintf(buf, len, "bridge %s:%s", e->node->name, e->ifname);
+		return;
+	}
+	const struct topo_end *le = want->links[e->link].end;
+	snprintf(buf, len, "link %s:%s - %s:%s", topo_end_node(want, &le[0])->name,
+		 topo_end_iface(want, &le[0])->name, topo_end_node(want, &le[1])->name,
+		 topo_end_iface(want, &le[1])->name);
+}
+
+/* The error naming the first links (in file order) still down, then how many more. */
+static int not_ready(const struct topo_lab *want, struct ready_ns *g, size_t n_g, int timeout_ms,
+		     struct nst_err *err)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < n_g; i++)
+		n += g[i].n;
+	struct ready_end **down = xcalloc(n ? n : 1, sizeof(*down));
+	size_t k = 0;
+	for (size_t i = 0; i < n_g; i++)
+		for (size_t j = 0; j < g[i].n; j++)
+			if (!g[i].v[j].up || (g[i].ipv6 && g[i].v[j].v6_why[0]))
+				down[k++] = &g[i].v[j];
+	qsort(down, k, sizeof(*down), end_cmp);
+	char obj[128], state[160], more[256] = "";
+	size_t said = 0, links = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (i && down[i]->link >= 0 && down[i]->link == down[i - 1]->link)
+			continue; /* both ends of one link: named once */
+		links++;
+		if (i == 0 || said >= 3)
+			continue;
+		end_object(obj, sizeof(obj), want, down[i]);
+		size_t used = strlen(more);
+		snprintf(more + used, sizeof(more) - used, "%s%s", said ? ", " : "; also not up: ", obj);
+		said++;
+	}
+	if (links > said + 1) {
+		size_t used = strlen(more);
+		snprintf(more + used, sizeof(more) - used, " and %zu more", links - said - 1);
+	}
+	end_object(obj, sizeof(obj), want, down[0]);
+	end_state(state, sizeof(state), down[0]);
+	nst_err_set(err, 0, "%s is not %s after %g s (%s)%s", obj, down[0]->up ? "ready" : "up",
+		    timeout_ms / 1000.0, state, more);
+	err->status = NST_EXIT_SYSTEM;
+	err->loc = down[0]->link >= 0 ? want->links[down[0]->link].loc : down[0]->node->loc;
+	free(down);
+	return -1;
+}
+
+/* Gathers the ends by node: both ends of every link, and each bridge node's bridge. */
+static struct ready_ns *ready_gather(const struct topo_lab *want, struct ready_end **ends)
+{
+	struct ready_ns *g = xcalloc(want->n_nodes ? want->n_nodes : 1, sizeof(*g));
+	for (size_t l = 0; l < want->n_links; l++)
+		for (int i = 0; i < 2; i++)
+			g[want->links[l].end[i].node].n++;
+	size_t total = 0;
+	for (size_t i = 0; i < want->n_nodes; i++) {
+		if (g[i].n && want->nodes[i]->kind == NODE_BRIDGE)
+			g[i].n++;
+		total += g[i].n;
+	}
+	*ends = xcalloc(total ? total : 1, sizeof(**ends));
+	size_t off = 0;
+	for (size_t i = 0; i < want->n_nodes; i++) {
+		g[i].v = *ends + off;
+		off += g[i].n;
+		g[i].n_down = g[i].n; /* nothing is known up yet; n counts the ends filled in */
+		g[i].n = 0;
+		if (g[i].n_down && want->nodes[i]->kind == NODE_BRIDGE)
+			g[i].v[g[i].n++] = (struct ready_end){ .node = want->nodes[i],
+								.ifname = TOPO_BRIDGE_DEV, .link = -1 };
+	}
+	for (size_t l = 0; l < want->n_links; l++)
+		for (int i = 0; i < 2; i++) {
+			const struct topo_end *e = &want->links[l].end[i];
+			struct ready_ns *n = &g[e->node];
+			n->v[n->n++] = (struct ready_end){ .node = want->nodes[e->node],
+							   .iface = topo_end_iface(want, e),
+							   .ifname = topo_end_iface(want, e)->name,
+							   .link = (long)l };
+		}
+	for (size_t i = 0; i < want->n_nodes; i++) {
+		g[i].ipv6 = g[i].n && node_uses_ipv6(want->nodes[i]);
+		for (size_t j = 0; g[i].n >= READY_MAP_FROM && j < g[i].n; j++)
+			strmap_put(&g[i].by_name, g[i].v[j].ifname, &g[i].v[j]);
+	}
+	return g;
+}
+
+int apply_wait_ready(struct topo_lab *want, struct kview *kv, int timeout_ms, struct nst_err *err)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	struct ready_end *ends = NULL;
+	struct ready_ns *g = ready_gather(want, &ends);
+	struct pollfd *pfd = xcalloc(want->n_nodes ? want->n_nodes : 1, sizeof(*pfd));
+	size_t *pg = xcalloc(want->n_nodes ? want->n_nodes : 1, sizeof(*pg));
+	size_t np = 0;
+	int rc = -1;
+	/* A dump of each namespace; only those not ready yet are watched, subscribed before a
+	 * second dump so that no change between the two is missed. */
+	for (size_t i = 0; i < want->n_nodes; i++) {
+		if (!g[i].n)
+			continue;
+		const struct topo_node *n = want->nodes[i];
+		struct knode *kn = kview_node(kv, n->kind == NODE_ROOT ? NULL : topo_node_netns(want, n));
+		if (!kn) {
+			nst_err_set(err, ENOENT, "namespace of node %s is not open", n->name);
+			goto out;
+		}
+		int ready;
+			if (!(g[i].nl = netns_nl(&kn->ns, err)) ||
+		    nlr_link_states(g[i].nl, ready_update, &g[i], err) < 0 || (ready = ns_ready(&g[i], err)) < 0)
+			goto fail_node;
+		if (ready)
+			continue;
+		if (nlr_link_watch(g[i].nl, true, g[i].ipv6, err) < 0)
+			goto fail_node;
+		g[i].watching = true;
+		if (nlr_link_states(g[i].nl, ready_update, &g[i], err) < 0 || (ready = ns_ready(&g[i], err)) < 0)
+			goto fail_node;
+		if (ready) {
+			g[i].watching = false;
+			if (nlr_link_watch(g[i].nl, false, g[i].ipv6, err) < 0)
+				goto fail_node;
+			continue;
+		}
+		pg[np] = i;
+		pfd[np++] = (struct pollfd){ .fd = nlr_fd(g[i].nl), .events = POLLIN };
+		continue;
+fail_node:
+		nst_err_obj(err, "%s", n->name);
+		goto out;
+	}
+	while (np) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		int r = poll(pfd, np, (int)left);
+		if (r < 0 && errno != EINTR) {
+			nst_err_set(err, errno, "wait for the interfaces");
+			goto out;
+		}
+		for (size_t j = 0; r > 0 && j < np; j++) {
+			if (!pfd[j].revents)
+				continue;
+			struct ready_ns *w = &g[pg[j]];
+			int ch = nlr_link_changes(w->nl, ready_update, w, err), ready = 0;
+			if (ch < 0 || ((ch & NLR_CHANGED_LOST) && nlr_link_states(w->nl, ready_update, w, err) < 0) ||
+			    (ready = ns_ready(w, err)) < 0) {
+				nst_err_obj(err, "%s", want->nodes[pg[j]]->name);
+				goto out;
+			}
+			if (!ready)
+				continue;
+			w->watching = false;
+			if (nlr_link_watch(w->nl, false, w->ipv6, err) < 0)
+				goto out;
+			pfd[j] = pfd[--np];
+			pg[j--] = pg[np];
+		}
+	}
+	if (np) {
+		rc = not_ready(want, g, want->n_nodes, timeout_ms, err);
+		goto out;
+	}
+	/* What the dumps showed up is up for traffic once the link watch run that set it is over. */
+	rc = 0;
+	for (size_t i = 0; i < want->n_nodes; i++)
+		if (g[i].nl) {
+			rc = nlr_link_barrier(g[i].nl, err);
+			break;
+		}
+out:
+	for (size_t i = 0; i < want->n_nodes; i++) {
+		struct nst_err ignored = { 0 };
+		if (g[i].watching)
+			nlr_link_watch(g[i].nl, false, g[i].ipv6, &ignored);
+		strmap_free(&g[i].by_name);
+	}
+	free(pfd);
+	free(pg);
+	free(g);
+	free(ends);
 	return rc;
 }

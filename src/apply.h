@@ -19,4 +19,10 @@ struct apply_opts {
 int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, struct kview *kv,
 	       const struct apply_opts *opts, struct nst_err *err);
 
+/* `up`'s promise that the lab carries traffic when it returns: waits until every link end of
+ * want (both ends of each link, and the bridge of each bridge node with ports) is operationally
+ * up, as the kernel's link changes say, for at most timeout_ms. Reads only. On timeout it fails
+ * (NST_EXIT_SYSTEM) naming the first links still down. */
+int apply_wait_ready(struct topo_lab *want, struct kview *kv, int timeout_ms, struct nst_err *err);
+
 #endif

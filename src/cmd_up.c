@@ -1,5 +1,5 @@
 /* cmd_up.c - `nstopo up FILE`: make the kernel match the file (create, change, remove), or
- * report that it already does. A second `up` changes nothing. */
+ * report that it already does, then wait until every link is up. A second `up` changes nothing. */
 #include "apply.h"
 #include "cmd.h"
 #include "lock.h"
@@ -7,7 +7,13 @@
 #include "plan.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+/* How long `up` waits for the links by default: they come up within microseconds on an idle
+ * machine and within 1 to 3 s for 1000 ports on one bridge; the rest is room for a busy one. */
+#define UP_WAIT_SECONDS 10.0
 
 int cmd_up(int argc, char **argv)
 {
@@ -17,11 +23,15 @@ int cmd_up(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "test", no_argument, NULL, 't' },
 		{ "junit", required_argument, NULL, 'j' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "no-wait", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool dry = false, verbose = false, test = false;
 	const char *junit = NULL;
+	double wait = UP_WAIT_SECONDS;
+	char *end;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+nvh", opts, NULL)) != -1) {
@@ -31,6 +41,14 @@ int cmd_up(int argc, char **argv)
 			break;
 		case 'j':
 			junit = optarg;
+			break;
+		case 'w':
+			wait = strtod(optarg, &end);
+			if (end == optarg || *end || !isfinite(wait) || wait < 0 || wait > 3600)
+				return command_usage_error(self, "--wait takes seconds, from 0 to 3600");
+			break;
+		case 'W':
+			wait = 0;
 			break;
 		case 'n':
 			dry = true;
@@ -71,25 +89,32 @@ int cmd_up(int argc, char **argv)
 	else if ((rc = cmd_neigh_raise(want)))
 		goto out;
 	plan_build(&plan, want, have);
-	if (!plan.n) {
-		printf("lab %s is up to date: nothing to change\n", want->name);
-		goto tests;
-	}
-	if (dry) {
+	if (plan.n && dry) {
 		plan_print(stdout, &plan, cmd_color(stdout));
 		goto out;
 	}
 	struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
-	if (apply_plan(&plan, want, want->name, &kv, &ao, &err) < 0) {
+	if (plan.n && apply_plan(&plan, want, want->name, &kv, &ao, &err) < 0) {
 		rc = cmd_fail(&err);
 		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up` again to finish, or "
 				"`nstopo down` to remove it\n", want->name);
 		goto out;
 	}
-	char summary[512];
-	plan_summary(&plan, summary, sizeof(summary));
-	printf("lab %s is up: %s\n", want->name, summary);
-tests:
+	/* Up means it carries traffic, and the kernel brings links up in the background: wait for
+	 * them, on a lab that was already up too (there it costs one dump per namespace). */
+	if (!dry && wait > 0 && apply_wait_ready(want, &kv, (int)(wait * 1000), &err) < 0) {
+		if (!err.obj[0])
+			nst_err_obj(&err, "lab %s", want->name);
+		rc = cmd_fail(&err);
+		goto out;
+	}
+	if (plan.n) {
+		char summary[512];
+		plan_summary(&plan, summary, sizeof(summary));
+		printf("lab %s is up: %s\n", want->name, summary);
+	} else {
+		printf("lab %s is up to date: nothing to change\n", want->name);
+	}
 	if (test) {
 		lock_release(lock);
 		lock = -1;

@@ -14,9 +14,11 @@ static int cmd_help(int argc, char **argv);
 
 const struct command commands[] = {
 	{ "up", cmd_up, "create the lab, or bring it in line with the file",
-	  "nstopo up [-n|--dry-run] [-v|--verbose] [--test [--junit OUT]] FILE\n"
+	  "nstopo up [-n|--dry-run] [-v|--verbose] [--no-wait|--wait SECONDS] [--test [--junit OUT]] FILE\n"
 	  "  -n, --dry-run  print what would change and change nothing\n"
 	  "  -v, --verbose  print each change as it is made\n"
+	  "  --wait SECONDS return when every link is up, failing after SECONDS (default 10)\n"
+	  "  --no-wait      return without waiting for the links to come up\n"
 	  "  --test         then run the file's tests: (exit 3 if up failed, else as test)\n" },
 	{ "down", cmd_down, "remove everything the lab made",
 	  "nstopo down [-v] FILE\n"

@@ -8,8 +8,10 @@
 #include <linux/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -513,4 +515,282 @@ int nlr_forwarding(struct nlr *nl, int *v4, int *v6, struct nst_err *err)
 		rtnl_netconf_put(c6);
 	nl_cache_free(cache);
 	return 0;
+}
+
+/* ---- link readiness ----
+ * Plain rtnetlink on the libnl socket's descriptor: dumps read through in the order the kernel
+ * queued them, with any change notification in between. libnl's own state is untouched (its
+ * sequence numbers are not used, and every message read here is read to its end). */
+
+enum { READ_BUF = 64 * 1024 }; /* the kernel's dump messages are at most 32 KiB */
+
+int nlr_fd(const struct nlr *nl)
+{
+	return nl_socket_get_fd(nl->sk);
+}
+
+/* Where the messages read go; seen collects what change notifications came (NLR_CHANGED_*). */
+struct reader {
+	nlr_link_fn link;
+	nlr_addr6_fn addr6;
+	nlr_local6_fn local6;
+	void *arg;
+	unsigned seen; /* NLR_CHANGED_* */
+};
+
+/* IFLA_BRPORT_STATE among the attributes nested in a, else -1. */
+static int brport_attr(const struct rtattr *data)
+{
+	int len = (int)RTA_PAYLOAD(data);
+	for (const struct rtattr *a = RTA_DATA(data); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if ((a->rta_type & NLA_TYPE_MASK) == IFLA_BRPORT_STATE && RTA_PAYLOAD(a) >= 1)
+			return *(const uint8_t *)RTA_DATA(a);
+	return -1;
+}
+
+/* IFLA_LINKINFO's IFLA_INFO_SLAVE_DATA of a bridge port (the AF_UNSPEC form; the bridge's own
+ * AF_BRIDGE notifications carry it in IFLA_PROTINFO): its IFLA_BRPORT_STATE, else -1. */
+static int brport_state_of(const struct rtattr *info)
+{
+	bool bridge = false;
+	const struct rtattr *data = NULL;
+	int len = (int)RTA_PAYLOAD(info);
+	for (const struct rtattr *a = RTA_DATA(info); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if ((a->rta_type & NLA_TYPE_MASK) == IFLA_INFO_SLAVE_KIND)
+			bridge = RTA_PAYLOAD(a) >= 7 && memcmp(RTA_DATA(a), "bridge", 7) == 0;
+		else if ((a->rta_type & NLA_TYPE_MASK) == IFLA_INFO_SLAVE_DATA)
+			data = a;
+	}
+	return bridge && data ? brport_attr(data) : -1;
+}
+
+static unsigned read_link(const struct nlmsghdr *h, struct reader *r)
+{
+	if ((h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+		return 0;
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	/* The bridge's own RTM_DELLINK (AF_BRIDGE) says a port left it, not that the link went. */
+	if (h->nlmsg_type == RTM_DELLINK && ifi->ifi_family == AF_BRIDGE)
+		return NLR_CHANGED_LINK;
+	struct nlr_linkstate s = { .ifindex = ifi->ifi_index, .name = "", .flags = ifi->ifi_flags,
+				   .operstate = IF_OPER_UNKNOWN, .brport_state = -1,
+				   .gone = h->nlmsg_type == RTM_DELLINK };
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFLA_IFNAME && RTA_PAYLOAD(a) > 0 &&
+		    ((const char *)RTA_DATA(a))[RTA_PAYLOAD(a) - 1] == '\0')
+			s.name = RTA_DATA(a);
+		else if (a->rta_type == IFLA_OPERSTATE && RTA_PAYLOAD(a) >= 1)
+			s.operstate = *(const uint8_t *)RTA_DATA(a);
+		else if ((a->rta_type & NLA_TYPE_MASK) == IFLA_LINKINFO)
+			s.brport_state = brport_state_of(a);
+		else if ((a->rta_type & NLA_TYPE_MASK) == IFLA_PROTINFO && ifi->ifi_family == AF_BRIDGE)
+			s.brport_state = brport_attr(a);
+	}
+	if (r->link)
+		r->link(&s, r->arg);
+	return NLR_CHANGED_LINK;
+}
+
+static unsigned read_addr6(const struct nlmsghdr *h, struct reader *r)
+{
+	if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
+		return h->nlmsg_type == RTM_DELADDR ? NLR_CHANGED_IPV6 : 0;
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	if (ifa->ifa_family != AF_INET6)
+		return 0;
+	struct nlr_addr6 s = { .ifindex = (int)ifa->ifa_index, .plen = ifa->ifa_prefixlen,
+			       .flags = ifa->ifa_flags };
+	bool have = false;
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifa));
+	for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if ((a->rta_type == IFA_ADDRESS || a->rta_type == IFA_LOCAL) && RTA_PAYLOAD(a) == 16) {
+			memcpy(s.a, RTA_DATA(a), 16);
+			have = true;
+		} else if (a->rta_type == IFA_FLAGS && RTA_PAYLOAD(a) >= 4) {
+			memcpy(&s.flags, RTA_DATA(a), 4);
+		}
+	}
+	if (have && r->addr6)
+		r->addr6(&s, r->arg);
+	return NLR_CHANGED_IPV6;
+}
+
+static unsigned read_route6(const struct nlmsghdr *h, struct reader *r)
+{
+	if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg)))
+		return h->nlmsg_type == RTM_DELROUTE ? NLR_CHANGED_IPV6 : 0;
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	if (rt->rtm_family != AF_INET6)
+		return 0;
+	uint32_t table = rt->rtm_table;
+	const uint8_t *dst = NULL;
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*rt));
+	for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) == 16)
+			dst = RTA_DATA(a);
+		else if (a->rta_type == RTA_TABLE && RTA_PAYLOAD(a) >= 4)
+			memcpy(&table, RTA_DATA(a), 4);
+	}
+	if (dst && table == RT_TABLE_LOCAL && rt->rtm_type == RTN_LOCAL && rt->rtm_dst_len == 128 &&
+	    r->local6)
+		r->local6(dst, r->arg);
+	return NLR_CHANGED_IPV6;
+}
+
+/* Any message: links to r->link, IPv6 addresses and local routes to r->addr6 and r->local6 when
+ * set. Returns what it was (NLR_CHANGED_*). */
+static unsigned read_any(const struct nlmsghdr *h, struct reader *r)
+{
+	return read_link(h, r) | read_addr6(h, r) | read_route6(h, r);
+}
+
+/* Reads one datagram through r. Returns 1 when the dump numbered seq ended in it, 2 when the
+ * kernel dropped messages (ENOBUFS), 3 when nothing is queued (nonblocking), 0 otherwise, -1
+ * on failure. */
+static int read_one(struct nlr *nl, char *buf, uint32_t seq, bool block, struct reader *r,
+		    struct nst_err *err)
+{
+	ssize_t got;
+	do
+		got = recv(nlr_fd(nl), buf, READ_BUF, MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		if (errno == ENOBUFS)
+			return 2;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 3;
+		return nst_err_set(err, errno, "read interface states");
+	}
+	if (got > READ_BUF)
+		return nst_err_set(err, EMSGSIZE, "read interface states");
+	int len = (int)got, rc = 0;
+	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		if (seq && h->nlmsg_seq == seq && h->nlmsg_type == NLMSG_DONE) {
+			rc = 1;
+		} else if (seq && h->nlmsg_seq == seq && h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error)
+				return nst_err_set(err, -e->error, "read interface states");
+			rc = 1;
+		} else if (h->nlmsg_type >= RTM_BASE) {
+			unsigned what = read_any(h, r);
+			/* A change notification (not part of this dump) read here is gone from
+			 * the queue: the caller learns that one came. */
+			if (!seq || h->nlmsg_seq != seq)
+				r->seen |= what;
+		}
+	}
+	return rc;
+}
+
+/* Reads what is queued, without blocking; returns 1 when the kernel dropped some, 0, or -1. */
+static int read_queued(struct nlr *nl, struct reader *r, struct nst_err *err)
+{
+	char *buf = xmalloc(READ_BUF);
+	int rc;
+	bool dropped = false;
+	while ((rc = read_one(nl, buf, 0, false, r, err)) == 0 || rc == 2)
+		dropped |= rc == 2;
+	free(buf);
+	return rc < 0 ? -1 : dropped;
+}
+
+static const int watch_groups[] = { RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE };
+
+int nlr_link_watch(struct nlr *nl, bool on, bool ipv6, struct nst_err *err)
+{
+	for (size_t i = 0; i < (ipv6 ? 3 : 1); i++)
+		if (setsockopt(nlr_fd(nl), SOL_NETLINK, on ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP,
+			       &watch_groups[i], sizeof(watch_groups[i])) < 0)
+			return nst_err_set(err, errno, on ? "watch interface states"
+							  : "stop watching interface states");
+	struct reader r = { 0 };
+	return on ? 0 : read_queued(nl, &r, err) < 0 ? -1 : 0;
+}
+
+/* Sends a dump request (type, with a header of len bytes) and reads through r to its end. */
+static int dump_through(struct nlr *nl, uint16_t type, const void *hdr, size_t len, struct reader *r,
+			struct nst_err *err)
+{
+	static uint32_t next_seq = 0x6e730000; /* "ns": apart from libnl's, which count from the time */
+	char *buf = xmalloc(READ_BUF);
+	int rc;
+	for (;;) {
+		struct {
+			struct nlmsghdr h;
+			char body[sizeof(struct rtmsg) + sizeof(struct ifinfomsg)];
+		} req = {
+			.h = { .nlmsg_len = (uint32_t)NLMSG_LENGTH(len), .nlmsg_type = type,
+			       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = ++next_seq },
+		};
+		memcpy(req.body, hdr, len);
+		ssize_t sent;
+		do
+			sent = send(nlr_fd(nl), &req, req.h.nlmsg_len, 0);
+		while (sent < 0 && errno == EINTR);
+		if (sent < 0) {
+			rc = nst_err_set(err, errno, "read interface states");
+			break;
+		}
+		bool dropped = false;
+		while ((rc = read_one(nl, buf, req.h.nlmsg_seq, true, r, err)) != 1 && rc >= 0) {
+			dropped |= rc == 2;
+			/* A descriptor someone made nonblocking: wait for the rest of the dump. */
+			if (rc == 3 && poll(&(struct pollfd){ .fd = nlr_fd(nl), .events = POLLIN }, 1, -1) < 0 &&
+			    errno != EINTR) {
+				rc = nst_err_set(err, errno, "read interface states");
+				break;
+			}
+		}
+		if (rc < 0 || !dropped)
+			break;
+		/* A change was lost while the dump ran: what the dump said may be older. */
+	}
+	free(buf);
+	return rc < 0 ? -1 : 0;
+}
+
+int nlr_link_states(struct nlr *nl, nlr_link_fn fn, void *arg, struct nst_err *err)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct reader r = { .link = fn, .arg = arg };
+	return dump_through(nl, RTM_GETLINK, &ifi, sizeof(ifi), &r, err) < 0 ? -1 : (int)r.seen;
+}
+
+int nlr_ipv6_states(struct nlr *nl, nlr_link_fn link_fn, nlr_addr6_fn addr_fn, nlr_local6_fn local_fn,
+		    void *arg, struct nst_err *err)
+{
+	/* Routes first: an address whose local route is missing from this dump is looked at
+	 * again when the route's notification comes (then, or while the addresses are read). */
+	struct rtmsg rt = { .rtm_family = AF_INET6, .rtm_table = RT_TABLE_LOCAL };
+	struct reader r = { .link = link_fn, .local6 = local_fn, .arg = arg };
+	if (dump_through(nl, RTM_GETROUTE, &rt, sizeof(rt), &r, err) < 0)
+		return -1;
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET6 };
+	unsigned seen = r.seen;
+	r = (struct reader){ .link = link_fn, .addr6 = addr_fn, .arg = arg };
+	if (dump_through(nl, RTM_GETADDR, &ifa, sizeof(ifa), &r, err) < 0)
+		return -1;
+	return (int)(seen | r.seen);
+}
+
+int nlr_link_barrier(struct nlr *nl, struct nst_err *err)
+{
+	/* The kernel makes qdisc dumps holding the RTNL lock, which its link watch holds from
+	 * setting operstate until the device has its queue and the bridge has made the port
+	 * forwarding. Link dumps are made without it, so they can see operstate UP before that. */
+	struct tcmsg tc = { .tcm_family = AF_UNSPEC };
+	struct reader r = { 0 };
+	return dump_through(nl, RTM_GETQDISC, &tc, sizeof(tc), &r, err);
+}
+
+int nlr_link_changes(struct nlr *nl, nlr_link_fn fn, void *arg, struct nst_err *err)
+{
+	struct reader r = { .link = fn, .arg = arg };
+	int lost = read_queued(nl, &r, err);
+	if (lost < 0)
+		return -1;
+	return (lost ? NLR_CHANGED_LOST : 0) | (int)r.seen;
 }

@@ -99,4 +99,52 @@ int nlr_route_del(struct nlr *nl, const struct nlr_route *r, struct nst_err *err
  * lookups cost time in the number of namespaces). -1 when the kernel did not say. */
 int nlr_forwarding(struct nlr *nl, int *v4, int *v6, struct nst_err *err);
 
+/* ---- link readiness, which `up` waits for ---- */
+
+/* One link as a dump or a change notification gave it; name is valid during the callback. */
+struct nlr_linkstate {
+	int ifindex;
+	const char *name;
+	unsigned flags;    /* IFF_UP, IFF_LOWER_UP, ... */
+	uint8_t operstate; /* IF_OPER_*: set by the kernel's link watch, after the carrier */
+	int brport_state;  /* BR_STATE_* of a bridge port, -1 for other links */
+	bool gone;         /* RTM_DELLINK */
+};
+typedef void (*nlr_link_fn)(const struct nlr_linkstate *s, void *arg);
+
+/* One IPv6 address; flags as IFA_FLAGS (IFA_F_TENTATIVE, IFA_F_NODAD, ...). */
+struct nlr_addr6 {
+	int ifindex;
+	uint8_t a[16];
+	uint8_t plen;
+	uint32_t flags;
+};
+typedef void (*nlr_addr6_fn)(const struct nlr_addr6 *s, void *arg);
+/* A local route (table local): the kernel's IPv6 address work for that address is done. */
+typedef void (*nlr_local6_fn)(const uint8_t a[16], void *arg);
+
+/* Subscribes nl to its namespace's link changes (RTNLGRP_LINK), and with ipv6 to its IPv6
+ * address and route changes; with on false, unsubscribes and drops what was queued, so the
+ * socket is only the request socket again. Reads nothing else. */
+int nlr_link_watch(struct nlr *nl, bool on, bool ipv6, struct nst_err *err);
+enum { NLR_CHANGED_LOST = 1, NLR_CHANGED_IPV6 = 2, NLR_CHANGED_LINK = 4 };
+/* Dumps every link of the namespace through fn, with any change queued before the dump's end, in
+ * the kernel's order (subscribed first, nothing is missed). Returns -1, or what change
+ * notifications were read on the way (NLR_CHANGED_*; link changes went to fn too). */
+int nlr_link_states(struct nlr *nl, nlr_link_fn fn, void *arg, struct nst_err *err);
+/* Dumps the namespace's IPv6 local routes (through local_fn), then its IPv6 addresses (through
+ * addr_fn); link changes read on the way go to link_fn. Returns as nlr_link_states: with
+ * NLR_CHANGED_IPV6, an IPv6 change came while dumping, and the dumps may miss it. */
+int nlr_ipv6_states(struct nlr *nl, nlr_link_fn link_fn, nlr_addr6_fn addr_fn, nlr_local6_fn local_fn,
+		    void *arg, struct nst_err *err);
+/* Reads the changes already queued, without blocking, link changes through fn. Returns -1, or
+ * NLR_CHANGED_LOST when the kernel dropped some (the socket overflowed: dump again) and
+ * NLR_CHANGED_IPV6 when an IPv6 address or route changed. */
+int nlr_link_changes(struct nlr *nl, nlr_link_fn fn, void *arg, struct nst_err *err);
+/* Returns once the kernel's link watch has finished with every link whose state a dump has
+ * shown (the state is set before the device is given its queue, in one locked step). */
+int nlr_link_barrier(struct nlr *nl, struct nst_err *err);
+/* The socket's descriptor, to poll(2) for changes while subscribed. */
+int nlr_fd(const struct nlr *nl);
+
 #endif
