@@ -1173,98 +1173,97 @@ static struct ready_ns *ready_gather(const struct topo_lab *want, struct ready_e
 	return g;
 }
 
+/* The socket of node i's namespace, fetched anew at each use: within a low descriptor limit the
+ * namespace's sockets may have been closed and opened again since (netns_track). */
+static struct nlr *ready_nl(struct topo_lab *want, struct kview *kv, size_t i, struct nst_err *err)
+{
+	const struct topo_node *n = want->nodes[i];
+	struct knode *kn = kview_node(kv, n->kind == NODE_ROOT ? NULL : topo_node_netns(want, n));
+	if (!kn) {
+		nst_err_set(err, ENOENT, "namespace of node %s is not open", n->name);
+		return NULL;
+	}
+	return netns_nl(&kn->ns, err);
+}
+
+/* Waits until node i's ends are ready or the deadline passes: a dump, then, subscribed before a
+ * second dump so that no change between the two is missed, the changes as they come. 1 when
+ * ready, 0 when the deadline passed. */
+static int wait_node_ready(struct ready_ns *w, int64_t deadline, struct nst_err *err)
+{
+	int ready;
+	if (nlr_link_states(w->nl, ready_update, w, err) < 0 || (ready = ns_ready(w, err)) < 0)
+		return -1;
+	if (ready)
+		return 1;
+	if (nlr_link_watch(w->nl, true, w->ipv6, err) < 0)
+		return -1;
+	w->watching = true;
+	if (nlr_link_states(w->nl, ready_update, w, err) < 0 || (ready = ns_ready(w, err)) < 0)
+		return -1;
+	while (!ready) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		struct pollfd p = { .fd = nlr_fd(w->nl), .events = POLLIN };
+		int r = poll(&p, 1, (int)left);
+		if (r < 0 && errno != EINTR)
+			return nst_err_set(err, errno, "wait for the interfaces");
+		if (r <= 0)
+			continue;
+		int ch = nlr_link_changes(w->nl, ready_update, w, err);
+		if (ch < 0 || ((ch & NLR_CHANGED_LOST) && nlr_link_states(w->nl, ready_update, w, err) < 0) ||
+		    (ready = ns_ready(w, err)) < 0)
+			return -1;
+	}
+	w->watching = false;
+	if (nlr_link_watch(w->nl, false, w->ipv6, err) < 0)
+		return -1;
+	return ready;
+}
+
+/* One namespace at a time: while nstopo waits for one, the kernel brings the others up too, so
+ * the whole wait is about the slowest one's; and only one namespace's socket is in use at once. */
 int apply_wait_ready(struct topo_lab *want, struct kview *kv, int timeout_ms, struct nst_err *err)
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	struct ready_end *ends = NULL;
 	struct ready_ns *g = ready_gather(want, &ends);
-	struct pollfd *pfd = xcalloc(want->n_nodes ? want->n_nodes : 1, sizeof(*pfd));
-	size_t *pg = xcalloc(want->n_nodes ? want->n_nodes : 1, sizeof(*pg));
-	size_t np = 0;
-	int rc = -1;
-	/* A dump of each namespace; only those not ready yet are watched, subscribed before a
-	 * second dump so that no change between the two is missed. */
-	for (size_t i = 0; i < want->n_nodes; i++) {
+	int rc = 0;
+	size_t last = want->n_nodes;
+	bool late = false;
+	for (size_t i = 0; rc == 0 && i < want->n_nodes; i++) {
 		if (!g[i].n)
 			continue;
-		const struct topo_node *n = want->nodes[i];
-		struct knode *kn = kview_node(kv, n->kind == NODE_ROOT ? NULL : topo_node_netns(want, n));
-		if (!kn) {
-			nst_err_set(err, ENOENT, "namespace of node %s is not open", n->name);
-			goto out;
-		}
-		int ready;
-			if (!(g[i].nl = netns_nl(&kn->ns, err)) ||
-		    nlr_link_states(g[i].nl, ready_update, &g[i], err) < 0 || (ready = ns_ready(&g[i], err)) < 0)
-			goto fail_node;
-		if (ready)
-			continue;
-		if (nlr_link_watch(g[i].nl, true, g[i].ipv6, err) < 0)
-			goto fail_node;
-		g[i].watching = true;
-		if (nlr_link_states(g[i].nl, ready_update, &g[i], err) < 0 || (ready = ns_ready(&g[i], err)) < 0)
-			goto fail_node;
-		if (ready) {
-			g[i].watching = false;
-			if (nlr_link_watch(g[i].nl, false, g[i].ipv6, err) < 0)
-				goto fail_node;
-			continue;
-		}
-		pg[np] = i;
-		pfd[np++] = (struct pollfd){ .fd = nlr_fd(g[i].nl), .events = POLLIN };
-		continue;
-fail_node:
-		nst_err_obj(err, "%s", n->name);
-		goto out;
-	}
-	while (np) {
-		int64_t left = deadline - now_ms();
-		if (left <= 0)
+		if (!(g[i].nl = ready_nl(want, kv, i, err))) {
+			rc = -1;
 			break;
-		int r = poll(pfd, np, (int)left);
-		if (r < 0 && errno != EINTR) {
-			nst_err_set(err, errno, "wait for the interfaces");
-			goto out;
 		}
-		for (size_t j = 0; r > 0 && j < np; j++) {
-			if (!pfd[j].revents)
-				continue;
-			struct ready_ns *w = &g[pg[j]];
-			int ch = nlr_link_changes(w->nl, ready_update, w, err), ready = 0;
-			if (ch < 0 || ((ch & NLR_CHANGED_LOST) && nlr_link_states(w->nl, ready_update, w, err) < 0) ||
-			    (ready = ns_ready(w, err)) < 0) {
-				nst_err_obj(err, "%s", want->nodes[pg[j]]->name);
-				goto out;
-			}
-			if (!ready)
-				continue;
-			w->watching = false;
-			if (nlr_link_watch(w->nl, false, w->ipv6, err) < 0)
-				goto out;
-			pfd[j] = pfd[--np];
-			pg[j--] = pg[np];
+		/* Past the deadline, one look each, for the message. */
+		rc = late ? (nlr_link_states(g[i].nl, ready_update, &g[i], err) < 0 ||
+			     ns_ready(&g[i], err) < 0 ? -1 : 0)
+			  : wait_node_ready(&g[i], deadline, err);
+		if (rc == 0 && !late)
+			late = true;
+		rc = rc < 0 ? -1 : 0;
+		if (rc < 0) {
+			nst_err_obj(err, "%s", want->nodes[i]->name);
+			struct nst_err ignored = { 0 };
+			if (g[i].watching)
+				nlr_link_watch(g[i].nl, false, g[i].ipv6, &ignored);
 		}
+		g[i].nl = NULL;
+		last = i;
 	}
-	if (np) {
+	if (rc == 0 && late)
 		rc = not_ready(want, g, want->n_nodes, timeout_ms, err);
-		goto out;
-	}
 	/* What the dumps showed up is up for traffic once the link watch run that set it is over. */
-	rc = 0;
-	for (size_t i = 0; i < want->n_nodes; i++)
-		if (g[i].nl) {
-			rc = nlr_link_barrier(g[i].nl, err);
-			break;
-		}
-out:
-	for (size_t i = 0; i < want->n_nodes; i++) {
-		struct nst_err ignored = { 0 };
-		if (g[i].watching)
-			nlr_link_watch(g[i].nl, false, g[i].ipv6, &ignored);
-		strmap_free(&g[i].by_name);
+	if (rc == 0 && last < want->n_nodes) {
+		struct nlr *nl = ready_nl(want, kv, last, err);
+		rc = nl ? nlr_link_barrier(nl, err) : -1;
 	}
-	free(pfd);
-	free(pg);
+	for (size_t i = 0; i < want->n_nodes; i++)
+		strmap_free(&g[i].by_name);
 	free(g);
 	free(ends);
 	return rc;
