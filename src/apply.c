@@ -2,6 +2,7 @@
  * Recovery goes forward: every object is marked as the lab's when it is made, so after a refusal
  * (or a kill) the next `up` finishes the plan and `down` removes what was made. */
 #include "apply.h"
+#include "paths.h"
 #include "marker.h"
 #include "nft.h"
 #include "nodens.h"
@@ -111,7 +112,7 @@ static int node_env_add_in(struct applier *A, const struct topo_node *node, stru
 	if (netns_fd(ns, err) < 0) /* passed to the spawner */
 		return -1;
 	char hosts[512];
-	store_hosts_path(hosts, sizeof(hosts), A->lab);
+	paths_hosts(hosts, sizeof(hosts), A->lab);
 	/* What a namespace deleted by hand left behind is not worth keeping. */
 	if (nodens_remove(A->lab, node->name, err) < 0 || store_remove_node(A->lab, node->name, err) < 0)
 		return -1;
@@ -869,6 +870,21 @@ static int apply_actions(struct applier *A, const struct apply_opts *opts, struc
 	if (!envs_waited && envs_ready(A, err) < 0)
 		return -1;
 	return (int)p->n;
+}
+
+void apply_where(struct plan *p, const char *lab)
+{
+	char x[512];
+	for (size_t i = 0; i < p->n; i++) {
+		struct action *a = &p->v[i];
+		if (a->kind == ACT_HOSTS_SET)
+			paths_hosts(x, sizeof(x), lab);
+		else if (a->kind == ACT_LAB_DIR_DEL)
+			paths_lab_dir(x, sizeof(x), lab);
+		else
+			continue;
+		a->where = arena_strdup(&p->arena, x);
+	}
 }
 
 int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, struct kview *kv,

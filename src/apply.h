@@ -15,6 +15,10 @@ struct apply_opts {
 	bool color;
 };
 
+/* Fills the files the plan's actions name in messages (action.where: the lab's hosts file, its
+ * run directory), which only paths.h knows; call it after plan_build, before printing. */
+void apply_where(struct plan *p, const char *lab);
+
 /* want is NULL when the plan removes the whole lab. Returns the number of actions done, or -1. */
 int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, struct kview *kv,
 	       const struct apply_opts *opts, struct nst_err *err);

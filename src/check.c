@@ -48,34 +48,6 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* ---- targets ---- */
-
-static const struct cidr *first_address(const struct topo_node *n)
-{
-	/* The first address of an interface on a link, else of lo. */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < n->n_ifaces; i++) {
-			bool lo = strcmp(n->ifaces[i].name, "lo") == 0;
-			if ((pass == 0) == lo || !n->ifaces[i].n_addrs)
-				continue;
-			return &n->ifaces[i].addrs[0].c;
-		}
-	return NULL;
-}
-
-bool check_target(const struct topo_lab *lab, const char *to, uint8_t *family, uint8_t addr[16])
-{
-	if (addr_parse(to, family, addr))
-		return true;
-	const struct topo_node *n = topo_node_find(lab, to);
-	const struct cidr *c = n ? first_address(n) : NULL;
-	if (!c)
-		return false;
-	*family = c->family;
-	memcpy(addr, c->a, 16);
-	return true;
-}
-
 /* The lab's node that has this address on one of its interfaces. */
 static const struct topo_node *holder_of(const struct topo_lab *lab, uint8_t family, const uint8_t a[16])
 {
@@ -277,7 +249,7 @@ static void addr_text(uint8_t family, const uint8_t a[16], char *buf, size_t len
 static int attempt_ping(struct job *j, char *why, size_t len)
 {
 	uint8_t fam, a[16];
-	check_target(j->lab, j->c->to, &fam, a);
+	report_target(j->lab, j->c->to, &fam, a);
 	static atomic_uint seq;
 	return ping_once(fam, a, j->id, (uint16_t)atomic_fetch_add(&seq, 1), TRY_MS, why, len);
 }
@@ -285,7 +257,7 @@ static int attempt_ping(struct job *j, char *why, size_t len)
 static int attempt_tcp(struct job *j, char *why, size_t len)
 {
 	uint8_t fam, a[16];
-	check_target(j->lab, j->c->to, &fam, a);
+	report_target(j->lab, j->c->to, &fam, a);
 	int own = -1;
 	if (j->holder.fd >= 0 && !j->c->expect_fail) {
 		if (setns(j->holder.fd, CLONE_NEWNET) < 0) {
@@ -478,7 +450,7 @@ static void run_job_open(struct job *j)
 		return;
 	char want[300] = "", addr[CIDR_STR_MAX] = "";
 	uint8_t fam, a[16];
-	if ((c->kind == CHECK_PING || c->kind == CHECK_TCP) && check_target(j->lab, c->to, &fam, a))
+	if ((c->kind == CHECK_PING || c->kind == CHECK_TCP) && report_target(j->lab, c->to, &fam, a))
 		addr_format(fam, a, addr, sizeof(addr));
 	switch (c->kind) {
 	case CHECK_PING: snprintf(want, sizeof(want), "an echo reply from %s", addr); break;
@@ -635,7 +607,7 @@ int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_e
 		job_close(&j->from); /* found; opened again when the job runs */
 		if (j->c->kind == CHECK_TCP) {
 			uint8_t fam, a[16];
-			const struct topo_node *h = check_target(lab, j->c->to, &fam, a) ? holder_of(lab, fam, a) : NULL;
+			const struct topo_node *h = report_target(lab, j->c->to, &fam, a) ? holder_of(lab, fam, a) : NULL;
 			if (h && open_node(&run, lab, h->name, &j->holder, err) == 0)
 				job_close(&j->holder);
 			nst_err_clear(err);
@@ -653,77 +625,6 @@ int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_e
 	free(jobs);
 	observe_refs_free(run.refs, run.n);
 	return rc;
-}
-
-/* ---- reports ---- */
-
-void check_print_tap(FILE *out, const struct check_result *r, size_t n)
-{
-	fprintf(out, "TAP version 13\n1..%zu\n", n);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "%s %zu - %s\n", r[i].pass ? "ok" : "not ok", i + 1, r[i].title);
-		if (!r[i].pass) {
-			/* One diagnostic line per line of the reason. */
-			const char *s = r[i].reason;
-			while (*s) {
-				size_t l = strcspn(s, "\n");
-				fprintf(out, "# %.*s\n", (int)l, s);
-				s += l + (s[l] == '\n');
-			}
-		}
-	}
-	size_t failed = 0;
-	for (size_t i = 0; i < n; i++)
-		failed += !r[i].pass;
-	fprintf(out, "# %zu passed, %zu failed\n", n - failed, failed);
-}
-
-static void xml_text(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '<')
-			fputs("&lt;", out);
-		else if (c == '>')
-			fputs("&gt;", out);
-		else if (c == '&')
-			fputs("&amp;", out);
-		else if (c == '"')
-			fputs("&quot;", out);
-		else if (c < 0x20 && c != '\n' && c != '\t')
-			fputc(' ', out); /* not allowed in XML 1.0 */
-		else
-			fputc(c, out);
-	}
-}
-
-void check_print_junit(FILE *out, const char *lab, const struct check_result *r, size_t n,
-		       double seconds)
-{
-	size_t failed = 0;
-	for (size_t i = 0; i < n; i++)
-		failed += !r[i].pass;
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"", out);
-	xml_text(out, lab);
-	fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n", n,
-		failed, seconds);
-	for (size_t i = 0; i < n; i++) {
-		fputs("    <testcase classname=\"", out);
-		xml_text(out, lab);
-		fputs("\" name=\"", out);
-		xml_text(out, r[i].title);
-		fprintf(out, "\" time=\"%.3f\"", r[i].seconds);
-		if (r[i].pass) {
-			fputs("/>\n", out);
-			continue;
-		}
-		fputs(">\n      <failure message=\"", out);
-		xml_text(out, r[i].reason);
-		fputs("\">", out);
-		xml_text(out, r[i].reason);
-		fputs("</failure>\n    </testcase>\n", out);
-	}
-	fputs("  </testsuite>\n</testsuites>\n", out);
 }
 
 /* ---- all pairs ---- */

@@ -1,5 +1,6 @@
 /* cmd_diff.c - `nstopo diff FILE`: what `up` would change, one line per object; exit 0 when the
  * kernel matches the file, 1 when it differs. */
+#include "apply.h"
 #include "cmd.h"
 #include "observe.h"
 #include "plan.h"
@@ -39,6 +40,7 @@ int cmd_diff(int argc, char **argv)
 	if (rc || (rc = cmd_observe(want->name, want, &have, &kv)))
 		goto out;
 	plan_build(&plan, want, have);
+	apply_where(&plan, want->name);
 	if (json)
 		plan_print_json(stdout, &plan, want->name);
 	else

@@ -1,6 +1,7 @@
 /* cmd_down.c - `nstopo down FILE` or `nstopo down --lab NAME`: remove everything the lab owns,
  * found in the kernel by its markers (the file may be gone or edited). */
 #include "apply.h"
+#include "paths.h"
 #include "cmd.h"
 #include "lock.h"
 #include "netns.h"
@@ -70,6 +71,7 @@ int cmd_down(int argc, char **argv)
 	if ((rc = cmd_observe(name, NULL, &have, &kv)) || (rc = cmd_neigh_restore(name)))
 		goto out;
 	plan_build(&plan, NULL, have);
+	apply_where(&plan, name);
 	if (!plan.n) {
 		/* An up interrupted before its first namespace may still have left processes in
 		 * the lab's cgroup (nstopo/LAB/NODE). */
@@ -94,7 +96,7 @@ int cmd_down(int argc, char **argv)
 		printf("lab %s is down: %s\n", name, summary);
 	}
 	char path[256];
-	snprintf(path, sizeof(path), "%s/%s.lock", NSTOPO_RUN_DIR, name);
+	paths_lock(path, sizeof(path), name);
 	unlink(path);
 out:
 	plan_free(&plan);

@@ -57,7 +57,7 @@ static int write_junit(const char *out, const char *lab, const struct check_resu
 		errno = e;
 		return -1;
 	}
-	check_print_junit(f, lab, r, n, seconds);
+	report_junit(f, lab, r, n, seconds);
 	int rc = fflush(f) == 0 && !ferror(f) ? 0 : -1;
 	int e = errno;
 	if (fclose(f) != 0 && rc == 0) {
@@ -109,7 +109,7 @@ static int test_lab(const struct topo_lab *lab, const char *junit, bool all_pair
 		free(r);
 		return cmd_fail(&err);
 	}
-	check_print_tap(stdout, r, n);
+	report_tap(stdout, r, n);
 	if (junit && write_junit(junit, lab->name, r, n, seconds_now() - start) < 0) {
 		fprintf(stderr, "nstopo test: cannot write %s: %s\n", junit, strerror(errno));
 		free(r);

@@ -89,6 +89,7 @@ int cmd_up(int argc, char **argv)
 	else if ((rc = cmd_neigh_raise(want)))
 		goto out;
 	plan_build(&plan, want, have);
+	apply_where(&plan, want->name);
 	if (plan.n && dry) {
 		plan_print(stdout, &plan, cmd_color(stdout));
 		goto out;

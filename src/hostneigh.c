@@ -1,6 +1,7 @@
 /* hostneigh.c - see hostneigh.h. The values found before are kept as "KEY=VALUE" lines in
  * /run/nstopo/LAB/host-neigh, which goes when the machine reboots, as the kernel's values do. */
 #include "hostneigh.h"
+#include "paths.h"
 #include "store.h"
 #include "sysctl.h"
 
@@ -14,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define RECORD "host-neigh"
+#define RECORD PATHS_HOST_NEIGH
 #define RUN_ROOT "/run/nstopo"
 /* Held while a lab reads the others' records and writes its own or the kernel's values: each
  * lab's own lock does not keep two labs from both finding "no other lab" at once. The lock is on
@@ -88,7 +89,7 @@ struct record {
 static void record_path(char *buf, size_t len, const char *lab)
 {
 	char dir[4096];
-	store_lab_dir(dir, sizeof(dir), lab);
+	paths_lab_dir(dir, sizeof(dir), lab);
 	snprintf(buf, len, "%s/" RECORD, dir);
 }
 
@@ -156,7 +157,7 @@ static int record_write(const char *lab, const struct record *r, struct nst_err 
 						 neigh_host_keys[i], r->before[i]);
 	if (!used)
 		return unlink(path) < 0 && errno != ENOENT ? nst_err_set(err, errno, "remove %s", path) : 0;
-	store_lab_dir(dir, sizeof(dir), lab);
+	paths_lab_dir(dir, sizeof(dir), lab);
 	if ((mkdir(RUN_ROOT, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST))
 		return nst_err_set(err, errno, "create %s", dir);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);

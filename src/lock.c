@@ -4,6 +4,7 @@
  * `down` removes the file while holding it; a lock is held only when the locked file is still
  * the one at the name (else the next run's new file is the lock, and this one tries again). */
 #include "lock.h"
+#include "paths.h"
 #include "netns.h"
 #include "safefs.h"
 
@@ -65,8 +66,8 @@ int lock_lab(const char *lab, struct nst_err *err)
 	int run = safefs_run_dir(err);
 	if (run < 0)
 		return -1;
-	snprintf(name, sizeof(name), "%s.lock", lab);
-	snprintf(path, sizeof(path), "%s/%s", NSTOPO_RUN_DIR, name);
+	paths_lock_name(name, sizeof(name), lab);
+	paths_lock(path, sizeof(path), lab);
 	int fd = -1;
 	/* Each retry follows a whole run that held the lock and removed the file (a down). */
 	for (int tries = 0;; tries++) {

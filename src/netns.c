@@ -2,6 +2,7 @@
  * The creation recipe is iproute2's (ip/ipnetns.c netns_add), so `ip netns` sees the same thing:
  * /run/netns is a shared mount point, each name a bind mount of the namespace file. */
 #include "netns.h"
+#include "paths.h"
 #include "arena.h"
 #include "nft.h"
 #include "nl.h"
@@ -286,11 +287,11 @@ int netns_intent_add(const char *lab, const char *name, struct nst_err *err)
 		int labfd = safefs_lab_dir(lab, SAFEFS_CREATE, err);
 		if (labfd < 0)
 			return -1;
-		intent.fd = safefs_open(labfd, "intent", O_WRONLY | O_APPEND | O_CREAT, 0600);
+		intent.fd = safefs_open(labfd, PATHS_INTENT, O_WRONLY | O_APPEND | O_CREAT, 0600);
 		int e = errno;
 		close(labfd);
 		if (intent.fd < 0)
-			return nst_err_set(err, e, "create %s/%s/intent", NSTOPO_RUN_DIR, lab);
+			return nst_err_set(err, e, "create %s/%s/" PATHS_INTENT, NSTOPO_RUN_DIR, lab);
 		snprintf(intent.lab, sizeof(intent.lab), "%s", lab);
 	}
 	char line[300];
@@ -308,18 +309,18 @@ int netns_intent_list(const char *lab, char ***names, size_t *n, struct nst_err 
 	int labfd = safefs_lab_dir(lab, SAFEFS_READ, err);
 	if (labfd < 0)
 		return err->code == ENOENT ? (nst_err_clear(err), 0) : -1;
-	int fd = safefs_open(labfd, "intent", O_RDONLY, 0);
+	int fd = safefs_open(labfd, PATHS_INTENT, O_RDONLY, 0);
 	int e = errno;
 	close(labfd);
 	if (fd < 0)
-		return e == ENOENT ? 0 : nst_err_set(err, e, "open %s/%s/intent", NSTOPO_RUN_DIR, lab);
+		return e == ENOENT ? 0 : nst_err_set(err, e, "open %s/%s/" PATHS_INTENT, NSTOPO_RUN_DIR, lab);
 	size_t len;
 	/* A name a line, each at most 200 bytes: 16 MiB is far beyond any lab. */
 	char *text = safefs_read_max(fd, 16u << 20, &len);
 	e = errno;
 	close(fd);
 	if (!text)
-		return nst_err_set(err, e, "read %s/%s/intent", NSTOPO_RUN_DIR, lab);
+		return nst_err_set(err, e, "read %s/%s/" PATHS_INTENT, NSTOPO_RUN_DIR, lab);
 	size_t cap = 0;
 	for (char *p = text, *end = text + len; p < end;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -10,7 +10,6 @@
 #include "err.h"
 
 #define NETNS_RUN_DIR "/run/netns"
-#define NSTOPO_RUN_DIR "/run/nstopo"
 
 struct nlr;
 struct nftw;

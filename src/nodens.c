@@ -5,6 +5,7 @@
  * Namespace changes happen in short-lived children: setns(CLONE_NEWNS) needs an unshared fs
  * context, and the parent keeps its own root and working directory. */
 #include "nodens.h"
+#include "paths.h"
 #include "mountinfo.h"
 #include "safefs.h"
 #include "arena.h"
@@ -31,11 +32,6 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-
-static void ns_file(char *buf, size_t len, const char *lab, const char *node, const char *kind)
-{
-	snprintf(buf, len, "%s/%s/ns/%s.%s", NSTOPO_RUN_DIR, lab, node, kind);
-}
 
 /* ---- children that change namespaces ---- */
 
@@ -188,7 +184,7 @@ static int lab_ns_dir(const char *lab, struct nst_err *err)
 	if (strcmp(ready, lab) == 0)
 		return 0;
 	char dir[512];
-	snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+	paths_ns_dir(dir, sizeof(dir), lab);
 	int labfd = safefs_lab_dir(lab, SAFEFS_CREATE, err);
 	if (labfd < 0)
 		return -1;
@@ -366,8 +362,8 @@ static void spawn_one(const struct spawn_req *q, int netfd, int host_mnt, struct
 	if (rc < 0)
 		return;
 	char mnt[512], uts[512];
-	ns_file(uts, sizeof(uts), q->lab, q->node, "uts");
-	ns_file(mnt, sizeof(mnt), q->lab, q->node, "mnt");
+	paths_node_ns(uts, sizeof(uts), q->lab, q->node, "uts");
+	paths_node_ns(mnt, sizeof(mnt), q->lab, q->node, "mnt");
 	/* Open both while inside them, then keep them from the host's mount namespace. */
 	int fu = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
 	int fm = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -573,10 +569,10 @@ int nodens_exists(const char *lab, const char *node)
 {
 	char mnt[512];
 	struct stat st, dir;
-	ns_file(mnt, sizeof(mnt), lab, node, "mnt");
+	paths_node_ns(mnt, sizeof(mnt), lab, node, "mnt");
 	/* A kept namespace is a mount: its file is on nsfs, not on the directory's filesystem. */
 	char parent[512];
-	snprintf(parent, sizeof(parent), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+	paths_ns_dir(parent, sizeof(parent), lab);
 	return stat(mnt, &st) == 0 && stat(parent, &dir) == 0 && st.st_dev != dir.st_dev;
 }
 
@@ -1070,7 +1066,7 @@ static int mount_child(void *arg, struct child_report *r)
 static int open_node_mnt(const char *lab, const char *node, struct nst_err *err)
 {
 	char mnt[512];
-	ns_file(mnt, sizeof(mnt), lab, node, "mnt");
+	paths_node_ns(mnt, sizeof(mnt), lab, node, "mnt");
 	int fd = open(mnt, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		nst_err_set(err, errno, "open %s", mnt);
@@ -1168,7 +1164,7 @@ int nodens_seen(const char *lab, struct nodens_seen *e, size_t n, struct nst_err
 	if (n == 0)
 		return 0;
 	char dir[512];
-	snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+	paths_ns_dir(dir, sizeof(dir), lab);
 	struct seen_ctx c = { .lab = lab, .e = e, .n = n };
 	c.laid = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (c.laid == MAP_FAILED)
@@ -1225,7 +1221,7 @@ int nodens_remove(const char *lab, const char *node, struct nst_err *err)
 	static const char *const kinds[] = { "mnt", "uts" };
 	for (int i = 0; i < 2; i++) {
 		char path[512];
-		ns_file(path, sizeof(path), lab, node, kinds[i]);
+		paths_node_ns(path, sizeof(path), lab, node, kinds[i]);
 		/* Every mount stacked there (an interrupted run may have bound twice). */
 		for (int k = 0; k < 64 && umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0; k++)
 			;
@@ -1239,7 +1235,7 @@ int nodens_remove(const char *lab, const char *node, struct nst_err *err)
 		 * older nstopo stacked over it (out of reach by path). Only letting all of ns/ go
 		 * frees it; a node whose namespaces go with it is made again by the next `up`. */
 		char dir[512];
-		snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+		paths_ns_dir(dir, sizeof(dir), lab);
 		detach_under(dir);
 		if (unlink(path) < 0 && errno != ENOENT)
 			return nst_err_set(err, errno, "remove %s", path);
@@ -1252,7 +1248,7 @@ int nodens_remove_lab(const char *lab, struct nst_err *err)
 	/* Everything mounted in the lab's directory goes before the directory itself: the store's
 	 * removal never crosses a mount. A run killed half-way may have left any of them. */
 	char dir[512];
-	snprintf(dir, sizeof(dir), "%s/%s", NSTOPO_RUN_DIR, lab);
+	paths_lab_dir(dir, sizeof(dir), lab);
 	detach_under(dir);
 	char ns[600];
 	snprintf(ns, sizeof(ns), "%s/ns", dir);
@@ -1264,8 +1260,8 @@ int nodens_remove_lab(const char *lab, struct nst_err *err)
 int nodens_enter(const char *lab, const char *node, struct nst_err *err)
 {
 	char uts[512], mnt[512];
-	ns_file(uts, sizeof(uts), lab, node, "uts");
-	ns_file(mnt, sizeof(mnt), lab, node, "mnt");
+	paths_node_ns(uts, sizeof(uts), lab, node, "uts");
+	paths_node_ns(mnt, sizeof(mnt), lab, node, "mnt");
 	if (!nodens_exists(lab, node))
 		return 0;
 	int fu = open(uts, O_RDONLY | O_CLOEXEC), fm = open(mnt, O_RDONLY | O_CLOEXEC);
@@ -1288,7 +1284,7 @@ static int in_uts(const char *lab, const char *node, const char *set, char *buf,
 		  struct nst_err *err)
 {
 	char uts[512];
-	ns_file(uts, sizeof(uts), lab, node, "uts");
+	paths_node_ns(uts, sizeof(uts), lab, node, "uts");
 	int home = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
 	int fd = open(uts, O_RDONLY | O_CLOEXEC);
 	int rc = 0;

@@ -2,6 +2,7 @@
  * Every namespace under /run/netns is asked for its marker (the alias of its lo), so a lab is
  * found whole even when its file is gone or has changed its prefix. */
 #include "observe.h"
+#include "paths.h"
 #include "marker.h"
 #include "nft.h"
 #include "nl.h"
@@ -684,7 +685,7 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	pair_links(h);
 	char dir[512];
 	struct stat st;
-	store_lab_dir(dir, sizeof(dir), lab_name);
+	paths_lab_dir(dir, sizeof(dir), lab_name);
 	h->has_run_dir = lstat(dir, &st) == 0; /* a symlink there is refused by the lock */
 	h->hosts = store_hosts_read(&h->arena, lab_name);
 	take_daemons(h, want);

@@ -1,8 +1,6 @@
 /* plan.c - the differ; see plan.h. Objects are matched by name: nodes by name and namespace,
  * links by their two ends, addresses by value, routes by destination and metric. */
 #include "plan.h"
-#include "store.h"
-#include "sysctl.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -342,10 +340,10 @@ static void set_sysctls(struct differ *D)
 				if (strcmp(hn->sysctls[h].key, s[k].key) == 0)
 					old = hn->sysctls[h].value;
 			char a[256], b[256];
-			sysctl_normalize(s[k].value, a, sizeof(a));
+			topo_sysctl_normalize(s[k].value, a, sizeof(a));
 			bool again = old && sysctl_iface_goes(D, hn, s[k].key);
 			if (old && !again) {
-				sysctl_normalize(old, b, sizeof(b));
+				topo_sysctl_normalize(old, b, sizeof(b));
 				if (strcmp(a, b) == 0)
 					continue;
 			} else if (!hn && !topo_node_is_router(wn) && strcmp(a, "0") == 0 &&
@@ -563,7 +561,7 @@ static void set_hosts(struct differ *D)
 		nodes |= D->want->nodes[i]->kind != NODE_ROOT;
 	if (!nodes)
 		return;
-	char *text = store_hosts_text(&D->p->arena, D->want);
+	char *text = topo_hosts_text(&D->p->arena, D->want);
 	if (D->have->hosts && strcmp(D->have->hosts, text) == 0)
 		return;
 	struct action *a = emit(D, ACT_HOSTS_SET, D->want, NULL);
@@ -641,7 +639,7 @@ static bool is_running(const struct topo_node *hn, const char *daemon)
  * variables must start again). */
 static const char *exec_record_text(struct arena *ar, const struct topo_node *wn)
 {
-	const char *text = store_exec_text(ar, wn);
+	const char *text = topo_exec_text(ar, wn);
 	for (size_t i = 0; i < wn->n_env; i++)
 		text = arena_printf(ar, "%s\x1e%s=%s\n", text, wn->env[i].name, wn->env[i].value);
 	return text;
@@ -951,9 +949,7 @@ static void text_uplink_del(const struct action *a, char *buf, size_t len)
 
 static void text_hosts(const struct action *a, char *buf, size_t len)
 {
-	char x[512];
-	store_hosts_path(x, sizeof(x), a->lab->name);
-	snprintf(buf, len, "file /etc/hosts of every node (%s)", x);
+	snprintf(buf, len, "file /etc/hosts of every node (%s)", a->where ? a->where : "the lab's hosts file");
 }
 
 static void text_hostname(const struct action *a, char *buf, size_t len)
@@ -978,9 +974,10 @@ static void text_file(const struct action *a, char *buf, size_t len)
 
 static void text_lab_dir(const struct action *a, char *buf, size_t len)
 {
-	char x[512];
-	store_lab_dir(x, sizeof(x), a->lab->name);
-	snprintf(buf, len, "file %s (the lab's run directory)", x);
+	if (a->where)
+		snprintf(buf, len, "file %s (the lab's run directory)", a->where);
+	else
+		snprintf(buf, len, "file: the lab's run directory");
 }
 
 static void text_daemons(const struct action *a, char *buf, size_t len)

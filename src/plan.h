@@ -57,6 +57,8 @@ struct action {
 	const struct topo_file *file;       /* ACT_FILE_SET: desired; ACT_FILE_DEL: observed */
 	const char *text;                   /* ACT_HOSTS_SET: the content; ACT_DAEMONS_*, ACT_ROUTE_READD,
 					       ACT_SYSCTL_SET: why */
+	const char *where;                  /* ACT_HOSTS_SET, ACT_LAB_DIR_DEL: the file, for messages only;
+					       the model knows no path: apply_where fills it (paths.h) */
 	unsigned change;                    /* ACT_LINK_SET: CHG_*; ACT_FILE_SET: FILE_CHG_* */
 	uint32_t mtu;                       /* ACT_LINK_SET: the wanted mtu */
 	bool master;                        /* ACT_LINK_SET: wanted in the node's bridge */

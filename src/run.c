@@ -1,5 +1,6 @@
 /* run.c - see run.h. */
 #include "run.h"
+#include "paths.h"
 #include "arena.h"
 #include "cgroup.h"
 #include "netns.h"
@@ -228,7 +229,7 @@ static int stop_nodes(const char *lab, const struct run_node *v, size_t n, unsig
 	struct ns_sets ns = { 0 };
 	const char **names = xcalloc(n + 1, sizeof(*names));
 	char dir[512];
-	snprintf(dir, sizeof(dir), "%s/%s/ns", NSTOPO_RUN_DIR, lab);
+	paths_ns_dir(dir, sizeof(dir), lab);
 	struct stat self_ns = { 0 };
 	int ns_dir = n && stat("/proc/self/ns/mnt", &self_ns) == 0
 			     ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

@@ -2,6 +2,7 @@
  * `dir: true` of mode 1777 is bind-mounted into the node): every name is looked up relative to
  * a directory fd it already checked, never as a path string that could be re-routed meanwhile. */
 #include "safefs.h"
+#include "paths.h"
 #include "arena.h"
 #include "netns.h"
 

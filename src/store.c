@@ -7,6 +7,7 @@
 #include "store.h"
 #include "arena.h"
 #include "netns.h"
+#include "paths.h"
 #include "safefs.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@
 
 void store_path(char *buf, size_t len, const char *lab, const char *node, const char *target)
 {
-	int n = snprintf(buf, len, "%s/%s/files/%s/", NSTOPO_RUN_DIR, lab, node);
+	int n = snprintf(buf, len, "%s/%s/" PATHS_FILES "/%s/", NSTOPO_RUN_DIR, lab, node);
 	for (const char *c = target; *c && (size_t)n + 4 < len; c++) {
 		if (*c == '/' || *c == '%')
 			n += snprintf(buf + n, len - (size_t)n, "%%%02X", (unsigned char)*c);
@@ -48,16 +49,6 @@ static bool unescape(const char *name, char *out, size_t len)
 	}
 	out[n] = '\0';
 	return out[0] == '/';
-}
-
-void store_hosts_path(char *buf, size_t len, const char *lab)
-{
-	snprintf(buf, len, "%s/%s/hosts", NSTOPO_RUN_DIR, lab);
-}
-
-void store_lab_dir(char *buf, size_t len, const char *lab)
-{
-	snprintf(buf, len, "%s/%s", NSTOPO_RUN_DIR, lab);
 }
 
 /* The entry's name in files/NODE: the target with '/' and '%' escaped (as store_path), one
@@ -91,7 +82,7 @@ static int node_dir(const char *lab, const char *node, bool create, struct nst_e
 		return -1;
 	int fd = -1;
 	if (create) {
-		int files = safefs_mkdir(labfd, "files", 0700, NULL);
+		int files = safefs_mkdir(labfd, PATHS_FILES, 0700, NULL);
 		fd = files < 0 ? -1 : safefs_mkdir(files, node, 0700, NULL);
 		int e = errno;
 		if (files >= 0)
@@ -105,7 +96,7 @@ static int node_dir(const char *lab, const char *node, bool create, struct nst_e
 	int e = errno;
 	close(labfd);
 	if (fd < 0)
-		return nst_err_set(err, e, "open %s/%s/files/%s", NSTOPO_RUN_DIR, lab, node);
+		return nst_err_set(err, e, "open %s/%s/" PATHS_FILES "/%s", NSTOPO_RUN_DIR, lab, node);
 	return fd;
 }
 
@@ -575,15 +566,15 @@ static int remove_under(const char *lab, const char *sub, const char *name, stru
 
 int store_remove_node(const char *lab, const char *node, struct nst_err *err)
 {
-	if (remove_under(lab, "files", node, err) < 0)
+	if (remove_under(lab, PATHS_FILES, node, err) < 0)
 		return -1;
-	return remove_under(lab, "exec", node, err);
+	return remove_under(lab, PATHS_EXEC, node, err);
 }
 
 int store_remove_lab(const char *lab, struct nst_err *err)
 {
 	char dir[512];
-	store_lab_dir(dir, sizeof(dir), lab);
+	paths_lab_dir(dir, sizeof(dir), lab);
 	/* Refuses a symlink or another user's directory in its place. */
 	int labfd = safefs_lab_dir(lab, SAFEFS_READ, err);
 	if (labfd < 0)
@@ -599,38 +590,11 @@ int store_remove(const char *lab, const char *node, const char *target, struct n
 	char name[4096], sub[256];
 	if (entry_name(target, name, sizeof(name)) < 0)
 		return nst_err_set(err, errno, "remove %s", target);
-	snprintf(sub, sizeof(sub), "files/%s", node);
+	snprintf(sub, sizeof(sub), PATHS_FILES "/%s", node);
 	return remove_under(lab, sub, name, err);
 }
 
 /* ---- /etc/hosts ---- */
-
-char *store_hosts_text(struct arena *ar, const struct topo_lab *want)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = xmalloc(cap);
-	n += (size_t)snprintf(buf, cap, "# every node of lab %s, by name (nstopo)\n"
-				       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-			      want->name);
-	for (size_t i = 0; i < want->n_nodes; i++) {
-		const struct topo_node *node = want->nodes[i];
-		if (node->kind == NODE_ROOT || node->kind == NODE_BRIDGE)
-			continue;
-		for (size_t j = 0; j < node->n_ifaces; j++)
-			for (size_t a = 0; a < node->ifaces[j].n_addrs; a++) {
-				char addr[CIDR_STR_MAX];
-				const struct cidr *c = &node->ifaces[j].addrs[a].c;
-				addr_format(c->family, c->a, addr, sizeof(addr));
-				size_t need = strlen(addr) + strlen(node->name) + 4;
-				if (n + need >= cap)
-					buf = xrealloc(buf, cap = (cap + need) * 2);
-				n += (size_t)snprintf(buf + n, cap - n, "%s\t%s\n", addr, node->name);
-			}
-	}
-	char *out = arena_strdup(ar, buf);
-	free(buf);
-	return out;
-}
 
 /* The whole of a small file of nstopo's own under the lab's directory; NULL when missing. */
 static char *read_small(struct arena *ar, const char *lab, const char *rel)
@@ -675,13 +639,13 @@ static int write_small(const char *lab, const char *sub, const char *name, const
 
 char *store_hosts_read(struct arena *ar, const char *lab)
 {
-	return read_small(ar, lab, "hosts");
+	return read_small(ar, lab, PATHS_HOSTS);
 }
 
 int store_hosts_write(const char *lab, const char *text, struct nst_err *err)
 {
 	/* Every user of the node reads /etc/hosts. */
-	return write_small(lab, NULL, "hosts", text, 0644, err);
+	return write_small(lab, NULL, PATHS_HOSTS, text, 0644, err);
 }
 
 /* ---- the exec: record and the logs ---- */
@@ -689,13 +653,13 @@ int store_hosts_write(const char *lab, const char *text, struct nst_err *err)
 char *store_exec_read(struct arena *ar, const char *lab, const char *node)
 {
 	char rel[256];
-	snprintf(rel, sizeof(rel), "exec/%s", node);
+	snprintf(rel, sizeof(rel), PATHS_EXEC "/%s", node);
 	return read_small(ar, lab, rel);
 }
 
 int store_exec_write(const char *lab, const char *node, const char *text, struct nst_err *err)
 {
-	return write_small(lab, "exec", node, text, 0600, err);
+	return write_small(lab, PATHS_EXEC, node, text, 0600, err);
 }
 
 int store_log_prepare(const char *lab, const char *node, size_t n, char *path, size_t len,
@@ -703,11 +667,11 @@ int store_log_prepare(const char *lab, const char *node, size_t n, char *path, s
 {
 	char name[128];
 	snprintf(name, sizeof(name), "%s.%zu.log", node, n);
-	snprintf(path, len, "%s/%s/log/%s", NSTOPO_RUN_DIR, lab, name);
+	snprintf(path, len, "%s/%s/" PATHS_LOG "/%s", NSTOPO_RUN_DIR, lab, name);
 	int labfd = safefs_lab_dir(lab, SAFEFS_CREATE, err);
 	if (labfd < 0)
 		return -1;
-	int dir = safefs_mkdir(labfd, "log", 0700, NULL);
+	int dir = safefs_mkdir(labfd, PATHS_LOG, 0700, NULL);
 	int fd = dir < 0 ? -1 : openat(dir, name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
 							  O_NONBLOCK | O_CLOEXEC, 0600);
 	struct stat st;
@@ -727,24 +691,3 @@ int store_log_prepare(const char *lab, const char *node, size_t n, char *path, s
 	return rc < 0 ? nst_err_set(err, e, "create the log %s", path) : 0;
 }
 
-char *store_exec_text(struct arena *ar, const struct topo_node *node)
-{
-	size_t cap = 256, n = 0;
-	char *buf = xmalloc(cap);
-	buf[0] = '\0';
-	for (size_t i = 0; i < node->n_execs; i++) {
-		const struct topo_exec *x = &node->execs[i];
-		for (size_t a = 0; a < x->argc; a++) {
-			size_t need = strlen(x->argv[a]) + 16;
-			if (n + need >= cap)
-				buf = xrealloc(buf, cap = (cap + need) * 2);
-			n += (size_t)snprintf(buf + n, cap - n, "%s%s", a ? "\x1f" : "", x->argv[a]);
-		}
-		if (n + 16 >= cap)
-			buf = xrealloc(buf, cap *= 2);
-		n += (size_t)snprintf(buf + n, cap - n, "%s\n", x->background ? "\x1f&" : "");
-	}
-	char *out = arena_strdup(ar, buf);
-	free(buf);
-	return out;
-}

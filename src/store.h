@@ -19,8 +19,6 @@ int store_remove_lab(const char *lab, struct nst_err *err);
 
 /* The store entry of a node's file: /run/nstopo/LAB/files/NODE/<target, '/' as %2F>. */
 void store_path(char *buf, size_t len, const char *lab, const char *node, const char *target);
-/* /run/nstopo/LAB/hosts, laid over every node's /etc/hosts. */
-void store_hosts_path(char *buf, size_t len, const char *lab);
 
 /* Fills the digest of every file the lab file asks for (reading `from:` sources): content, mode
  * and owner as they will be stored. A `from:` over SAFEFS_FROM_MAX (16 MiB, a directory's files
@@ -39,8 +37,6 @@ void store_read_node(struct topo_lab *have, struct topo_node *node, const char *
 int store_write(const char *lab, const char *node, const struct topo_file *f, struct nst_err *err);
 int store_remove(const char *lab, const char *node, const char *target, struct nst_err *err);
 
-/* The /etc/hosts every node of the lab sees: each node's addresses by name. Owned by ar. */
-char *store_hosts_text(struct arena *ar, const struct topo_lab *want);
 /* NULL when the lab has none yet. Owned by ar. */
 char *store_hosts_read(struct arena *ar, const char *lab);
 int store_hosts_write(const char *lab, const char *text, struct nst_err *err);
@@ -52,7 +48,5 @@ int store_exec_write(const char *lab, const char *node, const char *text, struct
  * root's 0600 (kept, appended to, when it exists), and puts its path in path. */
 int store_log_prepare(const char *lab, const char *node, size_t n, char *path, size_t len,
 		      struct nst_err *err);
-/* The canonical text of a node's exec: lines ("" when none). Owned by ar. */
-char *store_exec_text(struct arena *ar, const struct topo_node *node);
 
 #endif

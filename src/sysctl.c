@@ -1,6 +1,7 @@
 /* sysctl.c - see sysctl.h. /proc/sys/net resolves the namespace when a file is opened, so the
  * caller must be inside the namespace; an fd opened elsewhere would reach the wrong one. */
 #include "sysctl.h"
+#include "topo.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -73,22 +74,6 @@ static void path_of(const char *key, char *buf, size_t len)
 				*p = '/';
 }
 
-void sysctl_normalize(const char *in, char *out, size_t len)
-{
-	size_t w = 0;
-	bool space = false;
-	for (; *in && w + 1 < len; in++) {
-		if (*in == ' ' || *in == '\t' || *in == '\n') {
-			space = w > 0;
-			continue;
-		}
-		if (space && w + 2 < len)
-			out[w++] = ' ';
-		space = false;
-		out[w++] = *in;
-	}
-	out[w] = '\0';
-}
 
 int sysctl_read(const char *key, char *buf, size_t len, struct nst_err *err)
 {
@@ -103,7 +88,7 @@ int sysctl_read(const char *key, char *buf, size_t len, struct nst_err *err)
 	if (n < 0)
 		return nst_err_set(err, e, "read sysctl %s", key);
 	raw[n] = '\0';
-	sysctl_normalize(raw, buf, len);
+	topo_sysctl_normalize(raw, buf, len);
 	return 0;
 }
 

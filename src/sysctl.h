@@ -10,7 +10,5 @@
 /* Reads the value with surrounding white space removed and inner runs of it made one space. */
 int sysctl_read(const char *key, char *buf, size_t len, struct nst_err *err);
 int sysctl_write(const char *key, const char *value, struct nst_err *err);
-/* The same normalisation, for comparing a file's value with the kernel's. */
-void sysctl_normalize(const char *in, char *out, size_t len);
 
 #endif

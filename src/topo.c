@@ -376,3 +376,71 @@ void topo_env_free(char **env)
 		free(env[i]);
 	free(env);
 }
+
+/* ---- texts the kernel side stores or compares ---- */
+
+char *topo_hosts_text(struct arena *ar, const struct topo_lab *want)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = xmalloc(cap);
+	n += (size_t)snprintf(buf, cap, "# every node of lab %s, by name (nstopo)\n"
+				       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+			      want->name);
+	for (size_t i = 0; i < want->n_nodes; i++) {
+		const struct topo_node *node = want->nodes[i];
+		if (node->kind == NODE_ROOT || node->kind == NODE_BRIDGE)
+			continue;
+		for (size_t j = 0; j < node->n_ifaces; j++)
+			for (size_t a = 0; a < node->ifaces[j].n_addrs; a++) {
+				char addr[CIDR_STR_MAX];
+				const struct cidr *c = &node->ifaces[j].addrs[a].c;
+				addr_format(c->family, c->a, addr, sizeof(addr));
+				size_t need = strlen(addr) + strlen(node->name) + 4;
+				if (n + need >= cap)
+					buf = xrealloc(buf, cap = (cap + need) * 2);
+				n += (size_t)snprintf(buf + n, cap - n, "%s\t%s\n", addr, node->name);
+			}
+	}
+	char *out = arena_strdup(ar, buf);
+	free(buf);
+	return out;
+}
+
+char *topo_exec_text(struct arena *ar, const struct topo_node *node)
+{
+	size_t cap = 256, n = 0;
+	char *buf = xmalloc(cap);
+	buf[0] = '\0';
+	for (size_t i = 0; i < node->n_execs; i++) {
+		const struct topo_exec *x = &node->execs[i];
+		for (size_t a = 0; a < x->argc; a++) {
+			size_t need = strlen(x->argv[a]) + 16;
+			if (n + need >= cap)
+				buf = xrealloc(buf, cap = (cap + need) * 2);
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", a ? "\x1f" : "", x->argv[a]);
+		}
+		if (n + 16 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		n += (size_t)snprintf(buf + n, cap - n, "%s\n", x->background ? "\x1f&" : "");
+	}
+	char *out = arena_strdup(ar, buf);
+	free(buf);
+	return out;
+}
+
+void topo_sysctl_normalize(const char *in, char *out, size_t len)
+{
+	size_t w = 0;
+	bool space = false;
+	for (; *in && w + 1 < len; in++) {
+		if (*in == ' ' || *in == '\t' || *in == '\n') {
+			space = w > 0;
+			continue;
+		}
+		if (space && w + 2 < len)
+			out[w++] = ' ';
+		space = false;
+		out[w++] = *in;
+	}
+	out[w] = '\0';
+}

@@ -312,4 +312,13 @@ void cidr_network(const struct cidr *c, struct cidr *net); /* host bits cleared 
 bool addr_is_link_local6(const uint8_t a[16]);
 enum { CIDR_STR_MAX = 64 };
 
+/* The /etc/hosts every node of the lab sees (store.c lays it over each): each node's addresses
+ * by name. Owned by ar. */
+char *topo_hosts_text(struct arena *ar, const struct topo_lab *want);
+/* The canonical text of a node's exec: lines ("" when none), as store.c records the ones run. */
+char *topo_exec_text(struct arena *ar, const struct topo_node *node);
+/* A sysctl value with surrounding white space removed and inner runs of it made one space, as
+ * sysctl_read returns the kernel's: so a file's value and the kernel's compare. */
+void topo_sysctl_normalize(const char *in, char *out, size_t len);
+
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "check.h"
+#include "report.h"
 #include "load_yaml.h"
 #include "validate.h"
 
@@ -39,11 +39,11 @@ static void targets(void **state)
 	uint8_t fam, a[16];
 	char text[64];
 	/* A node's first address is on a link, not its loopback. */
-	assert_true(check_target(lab, "h1", &fam, a));
+	assert_true(report_target(lab, "h1", &fam, a));
 	assert_string_equal(addr_format(fam, a, text, sizeof(text)), "10.0.0.1");
-	assert_true(check_target(lab, "2001:db8::1", &fam, a));
+	assert_true(report_target(lab, "2001:db8::1", &fam, a));
 	assert_int_equal(fam, AF_INET6);
-	assert_false(check_target(lab, "nowhere", &fam, a));
+	assert_false(report_target(lab, "nowhere", &fam, a));
 	topo_lab_free(lab);
 	diags_free(&d);
 }
@@ -53,7 +53,7 @@ static void tap_report(void **state)
 	struct check_result r[2] = { { .pass = true, .title = "ping h1 -> h2" },
 				     { .pass = false, .title = "route r1: default",
 				       .reason = "expected a route\nfound: none" } };
-	char *out = printed(check_print_tap, r, 2);
+	char *out = printed(report_tap, r, 2);
 	assert_string_equal(out, "TAP version 13\n1..2\nok 1 - ping h1 -> h2\nnot ok 2 - route r1: default\n"
 				 "# expected a route\n# found: none\n# 1 passed, 1 failed\n");
 	free(out);
@@ -61,7 +61,7 @@ static void tap_report(void **state)
 
 static void junit_wrap(FILE *f, const struct check_result *r, size_t n)
 {
-	check_print_junit(f, "lab<1>", r, n, 1.5);
+	report_junit(f, "lab<1>", r, n, 1.5);
 }
 
 static void junit_report(void **state)
