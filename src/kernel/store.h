@@ -10,9 +10,6 @@
 #include "err.h"
 #include "topo.h"
 
-/* /run/nstopo/LAB, the lab's run directory (root's, 0700: safefs_lab_dir): ns/ (nodens),
- * files/, hosts, exec/, log/. For messages; every operation goes through safefs_lab_dir. */
-void store_lab_dir(char *buf, size_t len, const char *lab);
 /* Removes a node's files (files/NODE and its exec: record), or the whole lab directory. */
 int store_remove_node(const char *lab, const char *node, struct nst_err *err);
 int store_remove_lab(const char *lab, struct nst_err *err);
