@@ -16,22 +16,21 @@
 #include <unistd.h>
 
 #define RECORD PATHS_HOST_NEIGH
-#define RUN_ROOT "/run/nstopo"
 /* Held while a lab reads the others' records and writes its own or the kernel's values: each
  * lab's own lock does not keep two labs from both finding "no other lab" at once. The lock is on
  * the /run/nstopo directory itself, so it leaves no file behind. */
 static int shared_lock(struct nst_err *err)
 {
-	if (mkdir(RUN_ROOT, 0755) < 0 && errno != EEXIST)
-		return nst_err_set(err, errno, "create %s", RUN_ROOT);
-	int fd = open(RUN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (mkdir(NSTOPO_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return nst_err_set(err, errno, "create %s", NSTOPO_RUN_DIR);
+	int fd = open(NSTOPO_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return nst_err_set(err, errno, "open %s", RUN_ROOT);
+		return nst_err_set(err, errno, "open %s", NSTOPO_RUN_DIR);
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR) {
 			int e = errno;
 			close(fd);
-			return nst_err_set(err, e, "lock %s", RUN_ROOT);
+			return nst_err_set(err, e, "lock %s", NSTOPO_RUN_DIR);
 		}
 	return fd;
 }
@@ -123,7 +122,7 @@ static void others_record(const char *lab, struct record *r)
 {
 	for (size_t i = 0; i < 6; i++)
 		r->before[i] = -1;
-	int root = open(RUN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int root = open(NSTOPO_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = root >= 0 ? fdopendir(root) : NULL;
 	if (!d) {
 		if (root >= 0)
@@ -158,7 +157,7 @@ static int record_write(const char *lab, const struct record *r, struct nst_err 
 	if (!used)
 		return unlink(path) < 0 && errno != ENOENT ? nst_err_set(err, errno, "remove %s", path) : 0;
 	paths_lab_dir(dir, sizeof(dir), lab);
-	if ((mkdir(RUN_ROOT, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST))
+	if ((mkdir(NSTOPO_RUN_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST))
 		return nst_err_set(err, errno, "create %s", dir);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);

@@ -78,7 +78,7 @@ int safefs_run_dir(struct nst_err *err)
 int safefs_lab_dir(const char *lab, enum safefs_how how, struct nst_err *err)
 {
 	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", NSTOPO_RUN_DIR, lab);
+	paths_lab_dir(path, sizeof(path), lab);
 	if (!lab[0] || strchr(lab, '/') || !strcmp(lab, ".") || !strcmp(lab, ".."))
 		return nst_err_set(err, EINVAL, "lab name '%s'", lab);
 	int run = safefs_run_dir(err);
