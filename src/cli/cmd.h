@@ -22,6 +22,9 @@ int command_usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Handles -h/--help: prints the usage to stdout. */
 void command_print_usage(const struct command *cmd);
+/* Options of a command that takes none but -h/--help: -1 to go on (optind at the first
+ * argument), else the exit code to return. */
+int command_help_only(const struct command *cmd, int argc, char **argv);
 
 int cmd_validate(int argc, char **argv);
 int cmd_graph(int argc, char **argv);

@@ -64,16 +64,9 @@ static void print_end_label(FILE *out, const char *attr, const struct topo_lab *
 int cmd_graph(int argc, char **argv)
 {
 	const struct command *self = command_find("graph");
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			command_print_usage(self);
-			return NST_EXIT_OK;
-		}
-		return command_usage_error(self, "unknown option");
-	}
+	int rc = command_help_only(self, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
 	struct topo_lab *lab = cmd_load_lab(argv[optind]);

@@ -10,19 +10,12 @@
 int cmd_list(int argc, char **argv)
 {
 	const struct command *self = command_find("list");
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			command_print_usage(self);
-			return NST_EXIT_OK;
-		}
-		return command_usage_error(self, "unknown option");
-	}
+	int rc = command_help_only(self, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (argc != optind)
 		return command_usage_error(self, "takes no arguments");
-	int rc = cmd_kernel_init("list");
+	rc = cmd_kernel_init("list");
 	if (rc)
 		return rc;
 	struct lab_node_ref *refs = NULL;

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "err.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +57,20 @@ const struct command *command_find(const char *name)
 void command_print_usage(const struct command *cmd)
 {
 	printf("usage: %s", cmd->usage);
+}
+
+int command_help_only(const struct command *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	optind = 1;
+	int c = getopt_long(argc, argv, "+h", opts, NULL);
+	if (c == -1)
+		return -1;
+	if (c == 'h') {
+		command_print_usage(cmd);
+		return NST_EXIT_OK;
+	}
+	return command_usage_error(cmd, "unknown option");
 }
 
 int command_usage_error(const struct command *cmd, const char *fmt, ...)

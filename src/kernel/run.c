@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -398,6 +399,18 @@ static void child_enter(const struct run_opts *o, int err_fd)
 		_exit(125);
 }
 
+static char home_dir[4096] = "/";
+static pthread_once_t home_once = PTHREAD_ONCE_INIT;
+
+/* Once per run: getpwuid reads /etc/passwd and keeps its answer in static storage that the
+ * check pool's threads would share. */
+static void find_home(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	if (pw && pw->pw_dir[0])
+		snprintf(home_dir, sizeof(home_dir), "%s", pw->pw_dir);
+}
+
 /* The environment a node's program starts with, built before fork (the check pool is threaded:
  * nothing that allocates runs in the child). The node's `env:` comes last and wins. */
 static char **clean_environment(const struct run_opts *o)
@@ -408,9 +421,9 @@ static char **clean_environment(const struct run_opts *o)
 		n_env++;
 	char **envp = xcalloc(n_env + 16, sizeof(*envp));
 	size_t n = 0;
-	struct passwd *pw = getpwuid(geteuid());
+	pthread_once(&home_once, find_home);
 	envp[n++] = xasprintf("PATH=%s", RUN_DEFAULT_PATH);
-	envp[n++] = xasprintf("HOME=%s", pw && pw->pw_dir[0] ? pw->pw_dir : "/");
+	envp[n++] = xasprintf("HOME=%s", home_dir);
 	for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++) {
 		const char *v = getenv(kept[i]);
 		if (v)

@@ -266,56 +266,6 @@ static int digest_from(const struct topo_file *f, uid_t uid, uint64_t *h)
 	return rc;
 }
 
-/* Adds the sizes of the regular files under dirfd to *size, stopping once past max. */
-static int tree_size(int dirfd, uint64_t *size, uint64_t max, int depth)
-{
-	if (depth > 256) {
-		errno = ELOOP;
-		return -1;
-	}
-	char **names;
-	size_t n;
-	if (safefs_list(dirfd, &names, &n) < 0)
-		return -1;
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0 && *size <= max; i++) {
-		struct stat st;
-		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			rc = -1;
-		} else if (S_ISREG(st.st_mode)) {
-			*size += (uint64_t)st.st_size;
-		} else if (S_ISDIR(st.st_mode)) {
-			int fd = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			rc = fd < 0 ? -1 : tree_size(fd, size, max, depth + 1);
-			int e = errno;
-			if (fd >= 0)
-				close(fd);
-			errno = e;
-		}
-	}
-	int e = errno;
-	safefs_list_free(names, n);
-	errno = e;
-	return rc;
-}
-
-int store_from_size(const char *from, bool dir, uint64_t *size)
-{
-	*size = 0;
-	int fd = open(from, (dir ? O_RDONLY | O_DIRECTORY : O_PATH) | O_CLOEXEC);
-	struct stat st;
-	int rc = fd < 0 || fstat(fd, &st) < 0 ? -1 : 0;
-	if (rc == 0 && !dir)
-		*size = (uint64_t)st.st_size;
-	else if (rc == 0)
-		rc = tree_size(fd, size, SAFEFS_FROM_MAX, 0);
-	int e = errno;
-	if (fd >= 0)
-		close(fd);
-	errno = e;
-	return rc;
-}
-
 int store_digest_want(struct topo_lab *want, struct nst_err *err)
 {
 	for (size_t i = 0; i < want->n_nodes; i++) {

@@ -21,9 +21,6 @@ void store_path(char *buf, size_t len, const char *lab, const char *node, const 
  * and owner as they will be stored. A `from:` over SAFEFS_FROM_MAX (16 MiB, a directory's files
  * together) or unreadable is an input error (NST_EXIT_INPUT) at the file's line. */
 int store_digest_want(struct topo_lab *want, struct nst_err *err);
-/* The size of a `from:` source (a directory: its regular files together, counted until past
- * SAFEFS_FROM_MAX, 16 MiB), for validate to refuse one that is too large; -1 with errno. */
-int store_from_size(const char *from, bool dir, uint64_t *size);
 /* Reads a node's store entries into have (path, kind, digest computed the way the wanted file
  * of that path is, so the two compare). */
 void store_read_node(struct topo_lab *have, struct topo_node *node, const char *lab,
