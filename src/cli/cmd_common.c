@@ -19,9 +19,9 @@ struct topo_lab *cmd_load_lab(const char *path)
 	 * sees every error of the file at once. */
 	if (lab && validate_lab(lab, &d))
 		topo_lab_expand(lab);
-	if (d.n) {
-		diags_sort(&d);
-		diags_print(stderr, &d);
+	diags_sort(&d);
+	diags_print(stderr, &d);
+	if (d.n_errors) {
 		topo_lab_free(lab);
 		lab = NULL;
 	}

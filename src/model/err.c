@@ -84,21 +84,38 @@ void nst_err_print(FILE *out, const struct nst_err *err)
 		fprintf(out, "  (from %s:%u:%u)\n", err->loc.file, err->loc.line, err->loc.col);
 }
 
-void diags_add(struct diags *d, struct srcloc loc, const char *fmt, ...)
+static void diags_vadd(struct diags *d, struct srcloc loc, bool warning, const char *fmt,
+		       va_list ap)
 {
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 8;
 		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
 	}
+	va_list again;
+	va_copy(again, ap);
+	int len = vsnprintf(NULL, 0, fmt, ap);
+	char *msg = xmalloc((size_t)len + 1);
+	vsnprintf(msg, (size_t)len + 1, fmt, again);
+	va_end(again);
+	d->v[d->n++] = (struct diag){ .loc = loc, .msg = msg, .warning = warning };
+	if (!warning)
+		d->n_errors++;
+}
+
+void diags_add(struct diags *d, struct srcloc loc, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	int len = vsnprintf(NULL, 0, fmt, ap);
+	diags_vadd(d, loc, false, fmt, ap);
 	va_end(ap);
-	char *msg = xmalloc((size_t)len + 1);
+}
+
+void diags_warn(struct diags *d, struct srcloc loc, const char *fmt, ...)
+{
+	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)len + 1, fmt, ap);
+	diags_vadd(d, loc, true, fmt, ap);
 	va_end(ap);
-	d->v[d->n++] = (struct diag){ .loc = loc, .msg = msg };
 }
 
 static int diag_cmp(const void *pa, const void *pb)
@@ -108,6 +125,8 @@ static int diag_cmp(const void *pa, const void *pb)
 		return a->loc.line < b->loc.line ? -1 : 1;
 	if (a->loc.col != b->loc.col)
 		return a->loc.col < b->loc.col ? -1 : 1;
+	if (a->warning != b->warning)
+		return a->warning ? 1 : -1;
 	return strcmp(a->msg, b->msg);
 }
 
@@ -119,6 +138,8 @@ void diags_sort(struct diags *d)
 	size_t w = 0;
 	for (size_t r = 0; r < d->n; r++) {
 		if (w && diag_cmp(&d->v[w - 1], &d->v[r]) == 0) {
+			if (!d->v[r].warning)
+				d->n_errors--;
 			free(d->v[r].msg);
 			continue;
 		}
@@ -145,13 +166,13 @@ enum { DIAGS_SHOWN = 1000 }; /* a broken generator can make a million errors; a 
 void diags_print(FILE *out, const struct diags *d)
 {
 	for (size_t i = 0; i < d->n && i < DIAGS_SHOWN; i++) {
-		fprintf(out, "%s:%u:%u: error: ", d->v[i].loc.file ? d->v[i].loc.file : "-",
-			d->v[i].loc.line, d->v[i].loc.col);
+		fprintf(out, "%s:%u:%u: %s: ", d->v[i].loc.file ? d->v[i].loc.file : "-",
+			d->v[i].loc.line, d->v[i].loc.col, d->v[i].warning ? "warning" : "error");
 		print_escaped(out, d->v[i].msg);
 		fputc('\n', out);
 	}
 	if (d->n > DIAGS_SHOWN)
-		fprintf(out, "%s: ... and %zu more errors\n", d->v[0].loc.file ? d->v[0].loc.file : "-",
+		fprintf(out, "%s: ... and %zu more diagnostics\n", d->v[0].loc.file ? d->v[0].loc.file : "-",
 			d->n - DIAGS_SHOWN);
 }
 
@@ -163,5 +184,5 @@ void diags_free(struct diags *d)
 		free(d->v[i].msg);
 	free(d->v);
 	d->v = NULL;
-	d->n = d->cap = 0;
+	d->n = d->cap = d->n_errors = 0;
 }

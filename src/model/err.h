@@ -3,6 +3,7 @@
 #ifndef NSTOPO_ERR_H
 #define NSTOPO_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,17 +45,23 @@ void nst_err_print(FILE *out, const struct nst_err *err);
 struct diag {
 	struct srcloc loc;
 	char *msg;
+	bool warning; /* suspicious but valid: printed, and the file still loads */
 };
 
 struct diags {
 	struct diag *v;
 	size_t n, cap;
+	size_t n_errors; /* the diagnostics that are not warnings: the file is refused when > 0 */
 };
 
+/* An error: the file is refused. */
 void diags_add(struct diags *d, struct srcloc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A warning: "FILE:LINE:COL: warning: MESSAGE"; the file still loads. */
+void diags_warn(struct diags *d, struct srcloc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void diags_sort(struct diags *d);
-/* "FILE:LINE:COL: error: MESSAGE", one line each, sorted by position. */
+/* "FILE:LINE:COL: error: MESSAGE" (or warning:), one line each, sorted by position. */
 void diags_print(FILE *out, const struct diags *d);
 void diags_free(struct diags *d);
 

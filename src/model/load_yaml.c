@@ -675,11 +675,11 @@ static void decode_nat_rule(struct loader *L, struct topo_node *node, const stru
 						     : NAT_DNAT;
 	if (!want_map(L, v, k->value))
 		return;
-	size_t before = L->d->n;
+	size_t before = L->d->n_errors;
 	for (size_t i = 0; i + 1 < v->n; i += 2)
 		if (key_ok(L, v->items[i], nat_keys, "a NAT rule"))
 			decode_nat_field(L, &r, v->items[i], v->items[i + 1]);
-	if (L->d->n != before)
+	if (L->d->n_errors != before)
 		return;
 	if (!r.family)
 		r.family = AF_INET;

@@ -906,11 +906,11 @@ static void check_uplink(struct checker *C)
 bool validate_lab(struct topo_lab *lab, struct diags *d)
 {
 	struct checker C = { .lab = lab, .d = d };
-	size_t before = d->n;
+	size_t before = d->n_errors;
 	check_names(&C);
 	check_nodes(&C);
 	check_duplicate_addresses(&C);
 	check_checks(&C);
 	check_uplink(&C);
-	return d->n == before;
+	return d->n_errors == before;
 }
