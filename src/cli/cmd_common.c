@@ -105,7 +105,7 @@ int cmd_preflight(const struct topo_lab *want)
 			break;
 		}
 	}
-	return rc;
+	return rc ? rc : cmd_impair_preflight(want);
 }
 
 bool cmd_color(FILE *f)

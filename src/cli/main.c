@@ -36,6 +36,14 @@ const struct command commands[] = {
 	  "  --junit OUT    also write the results as JUnit XML to OUT\n"
 	  "  --all-pairs    every node pings every other node's addresses (of the families it has\n"
 	  "                 an address in); prints a matrix, or with --json every ping\n" },
+	{ "link", cmd_link, "take a link down or up, or impair one end of it, on a running lab",
+	  "nstopo link [-f FILE | --lab NAME] NODE:IF down|up|reset\n"
+	  "       nstopo link [-f FILE | --lab NAME] NODE:IF KEY VALUE [KEY VALUE...]\n"
+	  "  down, up   both ends of the link lose or get back their carrier (a pulled cable)\n"
+	  "  KEY VALUE  that end's egress: delay 40ms, jitter 5ms, loss 1%, corrupt 0.1%,\n"
+	  "             duplicate 1%, reorder 25%, rate 10mbit, limit 1000 (0 clears a key)\n"
+	  "  reset      that end's impairments as the file says (-f), else none\n"
+	  "  `nstopo diff` shows what this changed from the file; `nstopo up` puts it back\n" },
 	{ "list", cmd_list, "list the running labs and their nodes", "nstopo list\n" },
 	{ "validate", cmd_validate, "check a topology file; prints nothing when it is valid",
 	  "nstopo validate FILE\n" },

@@ -1,6 +1,7 @@
 /* load_yaml.c - ytree to topo_lab; see load_yaml.h.
  * Every value keeps the position of its YAML node so that later errors can point at it. */
 #include "load_yaml.h"
+#include "load_impair.h"
 #include "validate.h"
 #include "ytree.h"
 
@@ -27,7 +28,7 @@ struct loader {
 /* Keys the format defines whose feature is not built yet: refused as such, never as unknown. */
 static const char *const not_yet[] = {
 	/* reserved for later by the format */
-	"defaults", "hosts", "rate", "delay", "jitter", "loss", "type", NULL,
+	"defaults", "hosts", "type", NULL,
 };
 
 static struct srcloc loc_of(const struct loader *L, const struct ynode *n)
@@ -200,7 +201,9 @@ static const char *const node_keys[] = { "kind",  "hostname", "interfaces", "rou
 					 "daemons", "config", "env", NULL };
 static const char *const iface_keys[] = { "addresses", "mtu", "mac", NULL };
 static const char *const route_keys[] = { "to", "via", "dev", "metric", "type", NULL };
-static const char *const link_keys[] = { "endpoints", "mtu", "rate", "delay", "jitter", "loss", NULL };
+static const char *const link_keys[] = { "endpoints", "mtu",	   "delay",   "jitter", "loss",
+					 "corrupt",   "duplicate", "reorder", "rate",	"limit",
+					 "impair",    NULL };
 static const char *const uplink_keys[] = { "host_interface", "masquerade", "forwarding", NULL };
 static const char *const file_keys[] = { "content", "from", "dir", "owner", "mode", NULL };
 static const char *const exec_keys[] = { "cmd", "background", NULL };
@@ -1024,7 +1027,7 @@ static void decode_link(struct loader *L, const struct ynode *n)
 				continue;
 			if (strcmp(k->value, "endpoints") == 0)
 				eps = n->items[i + 1];
-			else
+			else if (strcmp(k->value, "mtu") == 0)
 				mtu = n->items[i + 1];
 		}
 		if (!eps) {
@@ -1061,6 +1064,8 @@ static void decode_link(struct loader *L, const struct ynode *n)
 	link.end[0] = e0;
 	link.end[1] = e1;
 	*ARENA_PUSH(&L->lab->arena, L->lab->links, L->lab->n_links, L->lab->cap_links) = link;
+	if (n->type == Y_MAP)
+		load_impair_link(L->d, L->file, L->lab, &L->lab->links[idx], n);
 }
 
 static void decode_links(struct loader *L, const struct ynode *seq)

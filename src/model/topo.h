@@ -27,6 +27,8 @@ enum {
 	TOPO_LINK_BROKEN = -2,
 };
 
+struct topo_impair;
+
 #define TOPO_HOST_NODE "host" /* the machine's own (root) namespace */
 #define TOPO_BRIDGE_DEV "br0"  /* the bridge device inside a bridge node */
 
@@ -55,6 +57,7 @@ struct topo_iface {
 	size_t n_addrs, cap_addrs;
 	int32_t link; /* index in lab->links; -1 on none (lo, br0); TOPO_LINK_BROKEN: a bad link */
 	struct srcloc loc;
+	struct topo_impair *impair; /* its egress impairments (impair.h); NULL when none */
 	/* Filled by observe only. */
 	int ifindex;
 	int peer_ifindex;    /* veth: the peer's ifindex in its own namespace */
