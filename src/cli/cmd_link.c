@@ -3,8 +3,8 @@
  * does is drift from the file: `diff` shows it and `up` puts the file's state back. */
 #include "cmd.h"
 #include "impair.h"
+#include "linkctl.h"
 #include "lock.h"
-#include "nl.h"
 #include "observe.h"
 #include "qdisc.h"
 #include "validate.h"
@@ -89,82 +89,6 @@ static int find_lab(struct target *t)
 	return rc;
 }
 
-static struct nlr *nl_of(struct kview *kv, const struct topo_node *node, struct nst_err *err)
-{
-	struct knode *kn = kview_node(kv, node->kind == NODE_ROOT ? NULL : node->netns);
-	if (!kn) {
-		nst_err_set(err, ENOENT, "namespace of %s is not open", node->name);
-		return NULL;
-	}
-	return netns_nl(&kn->ns, err);
-}
-
-/* Both ends down (a veth has no carrier of its own to switch off, and refuses protodown): each
- * side loses its carrier at once, as a pulled cable, and routing daemons on both see it. */
-static int set_state(struct topo_lab *have, struct kview *kv, const struct topo_link *l, bool up,
-		     struct nst_err *err)
-{
-	for (int k = 0; k < 2; k++) {
-		const struct topo_node *node = topo_end_node(have, &l->end[k]);
-		const struct topo_iface *iface = topo_end_iface(have, &l->end[k]);
-		struct nlr_link_change c = { .set = up ? NLR_SET_UP : NLR_SET_DOWN };
-		struct nlr *nl = nl_of(kv, node, err);
-		if (!nl || nlr_link_set(nl, iface->ifindex, NULL, &c, err) < 0) {
-			nst_err_obj(err, "%s/%s", node->name, iface->name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int set_impair(struct target *t, struct topo_lab *have, struct kview *kv,
-		      const struct topo_node *node, const struct topo_iface *iface, int argc,
-		      char **argv, bool reset)
-{
-	struct topo_impair im = { 0 };
-	if (!reset && !impair_empty(iface->impair) && iface->impair->root != IQ_OTHER &&
-	    iface->impair->leaf != IQ_OTHER) {
-		im = *iface->impair;
-		im.root = im.leaf = IQ_NONE;
-	}
-	if (reset && t->want) {
-		const struct topo_node *wn = topo_node_find(t->want, t->node);
-		const struct topo_iface *wi = wn ? topo_iface_find(wn, t->ifname) : NULL;
-		if (wi && wi->impair)
-			im = *wi->impair;
-	}
-	for (int i = 0; i < argc; i += 2) {
-		char why[256];
-		if (i + 1 >= argc) {
-			fprintf(stderr, "nstopo link: %s needs a value\n", argv[i]);
-			return NST_EXIT_INPUT;
-		}
-		if (!impair_parse(&im, argv[i], argv[i + 1], why, sizeof(why))) {
-			fprintf(stderr, "nstopo link: %s\n", why);
-			return NST_EXIT_INPUT;
-		}
-	}
-	char why[256], warn[256];
-	if (!impair_check(&im, why, sizeof(why), warn, sizeof(warn))) {
-		fprintf(stderr, "nstopo link: %s\n", why);
-		return NST_EXIT_INPUT;
-	}
-	if (warn[0])
-		fprintf(stderr, "nstopo link: warning: %s\n", warn);
-	struct nst_err err = { 0 };
-	struct nlr *nl;
-	if (qdisc_probe(im.has, &err) < 0 || !(nl = nl_of(kv, node, &err)) ||
-	    qdisc_set(nl, iface->ifindex, &im, iface->impair, &err) < 0) {
-		nst_err_obj(&err, "%s/%s", node->name, iface->name);
-		return cmd_fail(&err);
-	}
-	char text[512];
-	impair_text(&im, text, sizeof(text));
-	printf("link %s:%s: %s\n", node->name, iface->name, text[0] ? text : "no impairments");
-	(void)have;
-	return 0;
-}
-
 int cmd_link(int argc, char **argv)
 {
 	const struct command *self = command_find("link");
@@ -215,8 +139,6 @@ int cmd_link(int argc, char **argv)
 		return command_usage_error(self, "expected down, up, reset or impairments (delay 40ms, "
 					   "loss 1%%, rate 10mbit, ...), not '%s'", verb);
 	int rc = cmd_kernel_init("link");
-	struct topo_lab *have = NULL;
-	struct kview kv = { 0 };
 	struct nst_err err = { 0 };
 	int lock = -1;
 	if (rc || (rc = find_lab(&t)))
@@ -225,31 +147,35 @@ int cmd_link(int argc, char **argv)
 		rc = cmd_fail(&err);
 		goto out;
 	}
-	if (observe_lab(t.lab_name, NULL, &have, &kv, &err) < 0) {
+	static const struct topo_impair none = { 0 };
+	const struct topo_impair *base = NULL;
+	if (reset) {
+		const struct topo_node *wn = t.want ? topo_node_find(t.want, t.node) : NULL;
+		const struct topo_iface *wi = wn ? topo_iface_find(wn, t.ifname) : NULL;
+		base = wi && wi->impair ? wi->impair : &none;
+	}
+	int n_args = argc - optind - 1;
+	if (!is_state && !reset && n_args % 2) {
+		rc = command_usage_error(self, "%s needs a value", argv[argc - 1]);
+		goto out;
+	}
+	struct linkctl op = {
+		.state = is_state ? strcmp(verb, "up") == 0 : -1,
+		.impair = !is_state,
+		.base = base,
+		.kv = is_state || reset ? NULL : argv + optind + 1,
+		.n_kv = is_state || reset ? 0 : (size_t)n_args / 2,
+	};
+	char done[512];
+	if (linkctl_apply(t.lab_name, t.node, t.ifname, &op, done, sizeof(done), &err) < 0) {
 		rc = cmd_fail(&err);
 		goto out;
 	}
-	const struct topo_node *node = topo_node_find(have, t.node);
-	const struct topo_iface *iface = node ? topo_iface_find(node, t.ifname) : NULL;
-	if (!iface || iface->link < 0) {
-		fprintf(stderr, "nstopo link: lab %s has no link at %s:%s\n", t.lab_name, t.node, t.ifname);
-		rc = NST_EXIT_INPUT;
-		goto out;
-	}
-	if (is_state) {
-		bool up = strcmp(verb, "up") == 0;
-		if (set_state(have, &kv, &have->links[iface->link], up, &err) < 0) {
-			rc = cmd_fail(&err);
-			goto out;
-		}
-		printf("link %s:%s is %s\n", t.node, t.ifname, up ? "up" : "down (both ends)");
-		goto out;
-	}
-	rc = set_impair(&t, have, &kv, node, iface, reset ? 0 : argc - optind - 1, argv + optind + 1,
-			reset);
+	if (is_state)
+		printf("link %s:%s is %s\n", t.node, t.ifname, op.state ? "up" : "down (both ends)");
+	else
+		printf("link %s:%s: %s\n", t.node, t.ifname, done[0] ? done : "no impairments");
 out:
-	kview_free(&kv);
-	topo_lab_free(have);
 	topo_lab_free(t.want);
 	free(t.lab_name);
 	lock_release(lock);

@@ -102,3 +102,55 @@ void load_impair_link(struct diags *d, const char *file, struct topo_lab *lab,
 		topo_end_iface(lab, &link->end[j])->impair = im;
 	}
 }
+
+bool load_step(struct diags *d, const char *file, struct arena *ar, struct topo_check *c,
+	       const struct ynode *m, const struct ynode *body)
+{
+	size_t errors = d->n_errors;
+	struct topo_impair scratch = { 0 };
+	c->state = -1;
+	c->step_kv = arena_alloc(ar, (body->n + 1) * sizeof(char *));
+	for (size_t i = 0; i + 1 < body->n; i += 2) {
+		const struct ynode *k = body->items[i], *v = body->items[i + 1];
+		const char *key = k->type == Y_SCALAR ? k->value : "?";
+		if (v->type != Y_SCALAR || ytree_is_null(v)) {
+			diags_add(d, at(file, v), "%s must be a value", key);
+			continue;
+		}
+		char why[256];
+		if (strcmp(key, "link") == 0) {
+			const char *colon = strchr(v->value, ':');
+			if (!colon || colon == v->value || !colon[1]) {
+				diags_add(d, at(file, v), "link '%s' must be NODE:INTERFACE", v->value);
+				continue;
+			}
+			c->node = arena_printf(ar, "%.*s", (int)(colon - v->value), v->value);
+			c->link_if = arena_strdup(ar, colon + 1);
+			c->node_loc = c->to_loc = at(file, v);
+		} else if (strcmp(key, "state") == 0) {
+			if (strcmp(v->value, "down") == 0 || strcmp(v->value, "up") == 0)
+				c->state = strcmp(v->value, "up") == 0;
+			else
+				diags_add(d, at(file, v), "state must be down or up, not '%s'", v->value);
+		} else if (impair_is_key(key)) {
+			if (!impair_parse(&scratch, key, v->value, why, sizeof(why))) {
+				diags_add(d, at(file, v), "%s", why);
+				continue;
+			}
+			c->step_kv[2 * c->n_step_kv] = arena_strdup(ar, key);
+			c->step_kv[2 * c->n_step_kv + 1] = arena_strdup(ar, v->value);
+			c->n_step_kv++;
+		} else {
+			diags_add(d, at(file, k), "unknown key '%s' in do (link, state, or an impairment: "
+				  "delay, jitter, loss, corrupt, duplicate, reorder, rate, limit)", key);
+		}
+	}
+	if (!c->node && !ytree_map_get(body, "link"))
+		diags_add(d, at(file, body), "do needs 'link'");
+	else if (c->state < 0 && !c->n_step_kv && d->n_errors == errors)
+		diags_add(d, at(file, body), "do needs 'state' or an impairment to set");
+	if (c->expect_fail || c->within_ms || c->output || c->output_regex)
+		diags_add(d, at(file, m), "a do: step takes only 'name' beside it (expect, within and "
+			  "output are for checks)");
+	return d->n_errors == errors;
+}

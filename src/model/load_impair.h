@@ -20,5 +20,9 @@ bool load_impair_check(struct diags *d, struct srcloc loc, const struct topo_imp
  * entry over them; the result goes to each end interface's impair (NULL when none). */
 void load_impair_link(struct diags *d, const char *file, struct topo_lab *lab,
 		      const struct topo_link *link, const struct ynode *m);
+/* A scenario step, `- do: {link: NODE:IF, state: down|up, KEY: VALUE...}` (body is the do:
+ * map, m the list entry) into c (kind CHECK_STEP), strings in ar. False when it is invalid. */
+bool load_step(struct diags *d, const char *file, struct arena *ar, struct topo_check *c,
+	       const struct ynode *m, const struct ynode *body);
 
 #endif

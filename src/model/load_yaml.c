@@ -209,8 +209,8 @@ static const char *const file_keys[] = { "content", "from", "dir", "owner", "mod
 static const char *const exec_keys[] = { "cmd", "background", NULL };
 static const char *const nat_kinds[] = { "masquerade", "snat", "dnat", NULL };
 static const char *const nat_keys[] = { "in", "out", "from", "to", "proto", "port", NULL };
-static const char *const check_kinds[] = { "ping", "tcp", "route", "exec", NULL };
-static const char *const check_keys[] = { "ping", "tcp",    "route",        "exec", "name",
+static const char *const check_kinds[] = { "ping", "tcp", "route", "exec", "do", NULL };
+static const char *const check_keys[] = { "ping", "tcp",    "route",        "exec", "do", "name",
 					   "expect", "within", "output", "output_regex", NULL };
 static const char *const ping_keys[] = { "from", "to", NULL };
 static const char *const tcp_keys[] = { "from", "to", "port", NULL };
@@ -1193,7 +1193,7 @@ static void decode_check_option(struct loader *L, struct topo_check *c, const st
 
 static void decode_check(struct loader *L, const struct ynode *m)
 {
-	static const char *const *const bodies[] = { ping_keys, tcp_keys, rcheck_keys, xcheck_keys };
+	static const char *const *const bodies[] = { ping_keys, tcp_keys, rcheck_keys, xcheck_keys, NULL };
 	if (!want_map(L, m, "a check"))
 		return;
 	struct topo_check c = { .loc = loc_of(L, m) };
@@ -1221,6 +1221,11 @@ static void decode_check(struct loader *L, const struct ynode *m)
 	}
 	if (!want_map(L, body, check_kinds[c.kind]))
 		return;
+	if (c.kind == CHECK_STEP) {
+		if (load_step(L->d, L->file, &L->lab->arena, &c, m, body))
+			*ARENA_PUSH(&L->lab->arena, L->lab->checks, L->lab->n_checks, L->lab->cap_checks) = c;
+		return;
+	}
 	decode_check_body(L, &c, body, bodies[c.kind], check_kinds[c.kind]);
 	if ((c.output || c.output_regex) && c.kind != CHECK_EXEC)
 		bad(L, m, "output and output_regex apply only to exec checks");
