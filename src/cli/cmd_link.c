@@ -9,7 +9,6 @@
 #include "qdisc.h"
 #include "validate.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

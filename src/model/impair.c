@@ -225,11 +225,6 @@ void impair_merge(struct topo_impair *base, const struct topo_impair *over)
 	base->has |= h;
 }
 
-bool impair_empty(const struct topo_impair *im)
-{
-	return !im || (!im->has && im->root != IQ_OTHER && im->leaf != IQ_OTHER);
-}
-
 /* The value of key k as the kernel would act on it; unset is 0 (the limit: the default). */
 static uint64_t value_of(const struct topo_impair *im, unsigned bit)
 {

@@ -63,7 +63,6 @@ void impair_merge(struct topo_impair *base, const struct topo_impair *over);
 
 /* Same effect in the kernel (an unset limit is the default queue; times to the microsecond). */
 bool impair_equal(const struct topo_impair *a, const struct topo_impair *b);
-bool impair_empty(const struct topo_impair *im); /* NULL is empty too */
 /* "delay 40ms jitter 5ms loss 1% rate 10mbit", "" when empty. */
 char *impair_text(const struct topo_impair *im, char *buf, size_t len);
 /* The keys that differ, "delay 40ms -> 80ms, loss none -> 1%"; old may be NULL. */
