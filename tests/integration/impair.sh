@@ -117,6 +117,23 @@ expect_rc 2 "an unknown end is refused" n link h1:eth9 down
 expect_rc 2 "an unknown word is refused" n link h1:eth0 sideways
 expect_rc 0 "diff is still clean" n diff "$lab"
 
+# A scenario step that sets an impairment; the run ends with the file's back.
+step=$WORK/step.yaml
+sed '/^tests:/,$d' "$lab" >"$step"
+cat >>"$step" <<'YAML'
+tests:
+  - do: {link: h1:eth0, rate: 1mbit}
+  - exec: {node: h1, cmd: [tc, class, show, dev, eth0]}
+    output: rate 1Mbit
+    name: the step shaped h1:eth0 to 1mbit
+  - exec: {node: h2, cmd: [tc, class, show, dev, eth0]}
+    output: rate 10Mbit
+    name: h2:eth0 keeps the file's rate
+YAML
+expect_rc 0 "a step with an impairment: the checks after it see it" n test "$step"
+contains "... reported" "ok 1 - do: link h1:eth0 rate 1mbit" "$WORK/out"
+expect_rc 0 "... and the run put the file's rate back" n diff "$lab"
+
 # sch_netem missing: up fails before making anything, naming the module.
 if unshare -n tc qdisc add dev lo root netem delay 1ms 2>/dev/null; then
 	echo "# this kernel has netem: the missing-module case is not testable here"
