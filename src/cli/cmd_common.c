@@ -54,14 +54,15 @@ int cmd_observe(const char *lab, struct topo_lab *want, struct topo_lab **have, 
 		return cmd_fail(&err);
 	if (observe_lab(lab, want, have, kv, &err) < 0)
 		return cmd_fail(&err);
-	for (size_t i = 0; i < kv->n_collisions; i++) {
-		const struct kcollision *c = &kv->collisions[i];
+	size_t n = kview_n_collisions(kv);
+	for (size_t i = 0; i < n; i++) {
+		const struct kcollision *c = kview_collision(kv, i);
 		if (c->loc.line)
 			fprintf(stderr, "%s:%u:%u: error: %s\n", c->loc.file, c->loc.line, c->loc.col, c->text);
 		else
 			fprintf(stderr, "nstopo: %s\n", c->text);
 	}
-	if (kv->n_collisions) {
+	if (n) {
 		fprintf(stderr, "nstopo: nothing was changed: these objects are not lab %s's and are left "
 				"alone; remove or rename them, or rename the lab's nodes\n", lab);
 		return NST_EXIT_SYSTEM;

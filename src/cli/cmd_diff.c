@@ -34,10 +34,10 @@ int cmd_diff(int argc, char **argv)
 	if (!want)
 		return NST_EXIT_INPUT;
 	struct topo_lab *have = NULL;
-	struct kview kv = { 0 };
+	struct kview *kv = kview_new();
 	struct plan plan = { 0 };
 	int rc = cmd_kernel_init("diff");
-	if (rc || (rc = cmd_observe(want->name, want, &have, &kv)))
+	if (rc || (rc = cmd_observe(want->name, want, &have, kv)))
 		goto out;
 	plan_build(&plan, want, have);
 	apply_where(&plan, want->name);
@@ -49,7 +49,7 @@ int cmd_diff(int argc, char **argv)
 	rc = plan.n || drift ? NST_EXIT_DIFFERS : NST_EXIT_OK;
 out:
 	plan_free(&plan);
-	kview_free(&kv);
+	kview_free(kv);
 	topo_lab_free(have);
 	topo_lab_free(want);
 	return rc;

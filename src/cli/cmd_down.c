@@ -56,7 +56,7 @@ int cmd_down(int argc, char **argv)
 		return command_usage_error(self, "invalid lab name '%s'", name);
 	}
 	struct topo_lab *have = NULL;
-	struct kview kv = { 0 };
+	struct kview *kv = kview_new();
 	struct plan plan = { 0 };
 	struct nst_err err = { 0 };
 	int lock = -1;
@@ -68,7 +68,7 @@ int cmd_down(int argc, char **argv)
 		goto out;
 	}
 	/* The host's neighbour sizes go back first: the record of them is in the lab's run dir. */
-	if ((rc = cmd_observe(name, NULL, &have, &kv)) || (rc = cmd_neigh_restore(name)))
+	if ((rc = cmd_observe(name, NULL, &have, kv)) || (rc = cmd_neigh_restore(name)))
 		goto out;
 	plan_build(&plan, NULL, have);
 	apply_where(&plan, name);
@@ -87,7 +87,7 @@ int cmd_down(int argc, char **argv)
 			printf("lab %s is not running: nothing to remove\n", name);
 	} else {
 		struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
-		if (apply_plan(&plan, NULL, name, &kv, &ao, &err) < 0) {
+		if (apply_plan(&plan, NULL, name, kv, &ao, &err) < 0) {
 			rc = cmd_fail(&err);
 			goto out;
 		}
@@ -100,7 +100,7 @@ int cmd_down(int argc, char **argv)
 	unlink(path);
 out:
 	plan_free(&plan);
-	kview_free(&kv);
+	kview_free(kv);
 	topo_lab_free(have);
 	topo_lab_free(file);
 	lock_release(lock);

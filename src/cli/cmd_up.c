@@ -69,7 +69,7 @@ int cmd_up(int argc, char **argv)
 	if (!want)
 		return NST_EXIT_INPUT;
 	struct topo_lab *have = NULL;
-	struct kview kv = { 0 };
+	struct kview *kv = kview_new();
 	struct plan plan = { 0 };
 	struct nst_err err = { 0 };
 	int lock = -1;
@@ -80,7 +80,7 @@ int cmd_up(int argc, char **argv)
 		rc = cmd_fail(&err);
 		goto out;
 	}
-	if ((rc = cmd_observe(want->name, want, &have, &kv)))
+	if ((rc = cmd_observe(want->name, want, &have, kv)))
 		goto out;
 	/* Before anything is made: the lab's namespaces share the host's neighbour tables. */
 	cmd_neigh_warn(want);
@@ -95,7 +95,7 @@ int cmd_up(int argc, char **argv)
 		goto out;
 	}
 	struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
-	if (plan.n && apply_plan(&plan, want, want->name, &kv, &ao, &err) < 0) {
+	if (plan.n && apply_plan(&plan, want, want->name, kv, &ao, &err) < 0) {
 		rc = cmd_fail(&err);
 		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up` again to finish, or "
 				"`nstopo down` to remove it\n", want->name);
@@ -103,7 +103,7 @@ int cmd_up(int argc, char **argv)
 	}
 	/* Up means it carries traffic, and the kernel brings links up in the background: wait for
 	 * them, on a lab that was already up too (there it costs one dump per namespace). */
-	if (!dry && wait > 0 && apply_wait_ready(want, &kv, (int)(wait * 1000), &err) < 0) {
+	if (!dry && wait > 0 && apply_wait_ready(want, kv, (int)(wait * 1000), &err) < 0) {
 		if (!err.obj[0])
 			nst_err_obj(&err, "lab %s", want->name);
 		rc = cmd_fail(&err);
@@ -124,7 +124,7 @@ int cmd_up(int argc, char **argv)
 	}
 out:
 	plan_free(&plan);
-	kview_free(&kv);
+	kview_free(kv);
 	topo_lab_free(have);
 	topo_lab_free(want);
 	lock_release(lock);

@@ -2,6 +2,7 @@
  * Recovery goes forward: every object is marked as the lab's when it is made, so after a refusal
  * (or a kill) the next `up` finishes the plan and `down` removes what was made. */
 #include "apply.h"
+#include "observe.h"
 #include "paths.h"
 #include "marker.h"
 #include "nft.h"

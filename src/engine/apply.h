@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "err.h"
-#include "observe.h"
+#include "kview.h"
 #include "plan.h"
 
 struct apply_opts {
