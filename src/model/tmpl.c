@@ -244,9 +244,9 @@ static bool tmpl_parse(struct tmpl *t, const char *text, struct perr *e)
 				return perr_set(e, line, col, "'{{%.*s}}' is not a name (a name is one word, "
 						"like {{router_id}})", (int)(b - a), a);
 			if (!known_var(word, wlen, list))
-				return perr_set(e, line, col, "unknown name '%.*s'%s%s", (int)wlen, word,
+				return perr_set(e, line, col, "unknown name '%.*s'%s%s%s", (int)wlen, word,
 						list == L_NONE ? "" : " in {{#each ",
-						list == L_NONE ? "" : list_names[list]);
+						list == L_NONE ? "" : list_names[list], list == L_NONE ? "" : "}}");
 			k->t = T_VAR;
 			k->s = word;
 			k->len = wlen;

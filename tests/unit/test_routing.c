@@ -455,6 +455,35 @@ static void test_template_text_and_errors(void **state)
 	topo_lab_free(lab);
 }
 
+/* The template text of docs/topology.md, as written there. */
+static void test_template_doc_example(void **state)
+{
+	(void)state;
+	const char *y = "name: t\n"
+			"nodes:\n"
+			"  r9:\n"
+			"    kind: bird\n"
+			"    asn: 65009\n"
+			"    interfaces: {a: 10.0.0.1/30, b: 10.0.1.1/30, lo: 192.0.2.9/32}\n"
+			"    template: |\n"
+			"      router id {{router_id}};\n"
+			"      protocol device { scan time 1; }\n"
+			"      {{#each neighbors}}\n"
+			"        {{#if peer_asn}}\n"
+			"      protocol bgp {{peer}} { local as {{asn}}; neighbor {{peer_ip}} as {{peer_asn}}; }\n"
+			"        {{/if}}\n"
+			"      {{/each}}\n"
+			"  x: {kind: bird, asn: 65010, interfaces: {a: 10.0.0.2/30}}\n"
+			"  y: {kind: router, interfaces: {b: 10.0.1.2/30}}\n"
+			"links: [[r9:a, x:a], [r9:b, y:b]]\n";
+	struct topo_lab *lab = load(y, NULL);
+	assert_string_equal(topo_node_find(lab, "r9")->config,
+			    "router id 192.0.2.9;\n"
+			    "protocol device { scan time 1; }\n"
+			    "protocol bgp x { local as 65009; neighbor 10.0.0.2 as 65010; }\n");
+	topo_lab_free(lab);
+}
+
 /* The output of one node is bounded: a template that would grow past the cap is an error, not a
  * huge file. */
 static void test_template_bound(void **state)
@@ -492,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_template_frr_ospf),
 		cmocka_unit_test(test_template_frr_bgp),
 		cmocka_unit_test(test_template_text_and_errors),
+		cmocka_unit_test(test_template_doc_example),
 		cmocka_unit_test(test_template_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
