@@ -4,6 +4,7 @@
 #include "rtnet.h"
 #include "ytree.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -425,7 +426,7 @@ static void add_route(struct topo_lab *lab, struct topo_node *node, const struct
 	r->to = *to;
 	memcpy(r->via, gw, 16);
 	snprintf(r->dev, sizeof(r->dev), "%s", node->ifaces[ifc].name);
-	r->has = ROUTE_HAS_VIA | ROUTE_HAS_DEV;
+	r->has = ROUTE_HAS_VIA | ROUTE_HAS_DEV | ROUTE_COMPUTED;
 	r->loc = loc;
 }
 
@@ -510,6 +511,64 @@ void routing_static(struct topo_lab *lab)
 	free(b.queue);
 	dests_free(&ds);
 	rtnet_free(&net);
+}
+
+/* ---- showing what was derived ---- */
+
+char *routing_text(const struct topo_lab *lab)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		abort(); /* as the x* allocators: nothing useful survives OOM here */
+	bool any = false;
+	for (size_t i = 0; i < lab->n_nodes; i++) {
+		const struct topo_node *n = lab->nodes[i];
+		bool head = false;
+		for (size_t r = 0; r < n->n_routes; r++) {
+			const struct topo_route *rt = &n->routes[r];
+			if (!(rt->has & ROUTE_COMPUTED))
+				continue;
+			if (!any)
+				fputs("nodes:\n", f);
+			if (!head)
+				fprintf(f, "  %s:\n    routes:\n", n->name);
+			any = head = true;
+			char to[CIDR_STR_MAX], via[CIDR_STR_MAX];
+			if (rt->to.plen == 0 && rt->to.family == AF_INET)
+				snprintf(to, sizeof(to), "default");
+			else
+				cidr_format(&rt->to, to, sizeof(to));
+			addr_format(rt->to.family, rt->via, via, sizeof(via));
+			fprintf(f, "      - \"%s via %s dev %s\"\n", to, via, rt->dev);
+		}
+		if (!n->tmpl)
+			continue;
+		if (!any)
+			fputs("nodes:\n", f);
+		if (!head)
+			fprintf(f, "  %s:\n", n->name);
+		any = true;
+		const char *c = n->config ? n->config : "";
+		size_t cl = strlen(c), nl = 0;
+		while (nl < cl && c[cl - 1 - nl] == '\n')
+			nl++;
+		if (!cl) {
+			fputs("    config: \"\"\n", f);
+			continue;
+		}
+		/* An explicit indentation: a first line that starts with a space stays as it is. */
+		fprintf(f, "    config: |2%s\n", nl == 0 ? "-" : nl == 1 ? "" : "+");
+		for (const char *p = c; *p;) {
+			const char *e = strchr(p, '\n');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			fprintf(f, l ? "      %.*s\n" : "\n", (int)l, p);
+			p += l + (e ? 1 : 0);
+		}
+	}
+	fclose(f);
+	return buf;
 }
 
 /* ---- the entry point ---- */

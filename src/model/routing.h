@@ -28,6 +28,10 @@ void routing_yaml_node(struct topo_lab *lab, struct topo_node *node, const struc
  * `config:`). Does nothing when the file uses neither. Returns false when it added errors to d. */
 bool routing_lab(struct topo_lab *lab, struct diags *d);
 
+/* What routing_lab derived, as the `nodes:` of a topology file (each node's computed routes and
+ * its rendered config), for `nstopo expand` to show; "" when nothing was. malloc'd. */
+char *routing_text(const struct topo_lab *lab);
+
 /* Only the static routes (routing_lab does this first); for the unit tests. */
 void routing_static(struct topo_lab *lab);
 

@@ -80,6 +80,7 @@ struct topo_link {
 };
 
 enum { ROUTE_HAS_VIA = 1u << 0, ROUTE_HAS_DEV = 1u << 1, ROUTE_HAS_METRIC = 1u << 2 };
+enum { ROUTE_COMPUTED = 1u << 3 }; /* in has: made by `routing: static` (routing.c) */
 
 struct topo_route {
 	struct cidr to; /* plen 0 for default */

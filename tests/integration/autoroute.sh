@@ -36,6 +36,9 @@ tests:
   - route: {node: h1, to: default, via: 10.1.0.1}
   - route: {node: r1, to: 10.3.0.0/24, via: 10.0.12.2}
 EOF
+expect_rc 1 "before up, diff lists the computed routes" n diff "$WORK/static.yaml"
+contains "... a host's default route" "+ route h1: default via 10.1.0.1" "$WORK/out"
+contains "... a router's route to a prefix two hops away" "+ route r1: 10.3.0.0/24 via 10.0.12.2" "$WORK/out"
 expect_rc 0 "routing: static: up, and its checks pass" n up --test "$WORK/static.yaml"
 expect_rc 0 "every node reaches every address (no route written by hand)" n test --all-pairs "$WORK/static.yaml"
 contains "... none dropped" "0% dropped" "$WORK/out"

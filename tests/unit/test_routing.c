@@ -15,6 +15,7 @@
 #include "load_yaml.h"
 #include "routing.h"
 #include "validate.h"
+#include "ytree.h"
 
 /* Loads, validates and routes yaml; the diagnostics printed, one per line, in *diag_text when
  * asked for (then errors are expected), else none allowed. */
@@ -484,6 +485,36 @@ static void test_template_doc_example(void **state)
 	topo_lab_free(lab);
 }
 
+/* routing_text shows what was derived as YAML that reads back to the same routes and configs. */
+static void test_routing_text(void **state)
+{
+	(void)state;
+	struct topo_lab *lab = load(chain, NULL);
+	char *t = routing_text(lab);
+	assert_non_null(strstr(t, "nodes:\n  h1:\n    routes:\n      - \"default via 10.0.0.1 dev e0\"\n"));
+	assert_non_null(strstr(t, "  r1:\n    routes:\n      - \"10.0.2.0/30 via 10.0.1.2 dev e1\"\n"));
+	free(t);
+	topo_lab_free(lab);
+	lab = load(ospf, NULL);
+	t = routing_text(lab);
+	struct ytree tree = { 0 };
+	struct diags d = { 0 };
+	assert_true(ytree_parse(&tree, "x.yaml", t, strlen(t), &d));
+	const struct ynode *r1 = ytree_map_get(ytree_map_get(tree.root, "nodes"), "r1");
+	assert_non_null(r1);
+	assert_string_equal(ytree_map_get(r1, "config")->value, topo_node_find(lab, "r1")->config);
+	ytree_free(&tree);
+	diags_free(&d);
+	free(t);
+	topo_lab_free(lab);
+	/* Nothing derived: nothing to show. */
+	lab = load("name: x\nnodes: {a: {}}\n", NULL);
+	t = routing_text(lab);
+	assert_string_equal(t, "");
+	free(t);
+	topo_lab_free(lab);
+}
+
 /* The output of one node is bounded: a template that would grow past the cap is an error, not a
  * huge file. */
 static void test_template_bound(void **state)
@@ -523,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_template_text_and_errors),
 		cmocka_unit_test(test_template_doc_example),
 		cmocka_unit_test(test_template_bound),
+		cmocka_unit_test(test_routing_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
