@@ -67,7 +67,7 @@ void routing_yaml_node(struct topo_lab *lab, struct topo_node *node, const struc
 	} else if (strcmp(key, "template") == 0) {
 		if (v->type != Y_SCALAR || ytree_is_null(v)) {
 			diags_add(d, yloc(file, v), "template must be a built-in's name (frr-ospf, "
-				  "frr-bgp, bird-ospf) or template text (a block: template: |)");
+				  "frr-bgp, bird-ospf, bird-bgp) or template text (a block: template: |)");
 			return;
 		}
 		node->tmpl = arena_strndup(&lab->arena, v->value, v->len);

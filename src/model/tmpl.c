@@ -72,6 +72,27 @@ static const char bird_ospf[] =
 	"  };\n"
 	"}\n";
 
+static const char bird_bgp[] =
+	"{{#if router_id}}\n"
+	"router id {{router_id}};\n"
+	"{{/if}}\n"
+	"protocol device { scan time 1; }\n"
+	"protocol direct { ipv4; }\n"
+	"protocol kernel { ipv4 { export where source = RTS_BGP; }; }\n"
+	"{{#each neighbors}}\n"
+	"{{#if peer_asn}}\n"
+	"{{#if peer_ip}}\n"
+	"protocol bgp {\n"
+	"  description \"{{peer}} {{peer_iface}}\";\n"
+	"  local as {{asn}};\n"
+	"  neighbor {{peer_ip}} as {{peer_asn}};\n"
+	"  connect delay time 1; connect retry time 1; hold time 3; keepalive time 1;\n"
+	"  ipv4 { import all; export all; };\n"
+	"}\n"
+	"{{/if}}\n"
+	"{{/if}}\n"
+	"{{/each}}\n";
+
 static const struct builtin {
 	const char *name, *text, *daemon;
 	enum node_kind kind;
@@ -79,6 +100,7 @@ static const struct builtin {
 	{ "frr-ospf", frr_ospf, "ospfd", NODE_FRR },
 	{ "frr-bgp", frr_bgp, "bgpd", NODE_FRR },
 	{ "bird-ospf", bird_ospf, NULL, NODE_BIRD },
+	{ "bird-bgp", bird_bgp, NULL, NODE_BIRD },
 };
 
 static const struct builtin *builtin_find(const char *name)
@@ -610,7 +632,7 @@ bool tmpl_render_lab(struct topo_lab *lab, const struct rtnet *net, struct diags
 		}
 		if (!b && !strchr(n->tmpl, '{') && !strchr(n->tmpl, '\n')) {
 			diags_add(d, n->tmpl_loc, "unknown template '%s' (built-in: frr-ospf, frr-bgp, "
-				  "bird-ospf; or template text in a block: template: |)", n->tmpl);
+				  "bird-ospf, bird-bgp; or template text in a block: template: |)", n->tmpl);
 			continue;
 		}
 		if (b && b->kind != n->kind) {

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Routing by the file (issue 18): `routing: static` computes every node's routes, so a ring with
 # hosts on a bridge passes an all-pairs ping with no route written, and a link removed reroutes;
-# `template:` fills FRR and BIRD configs (OSPF ring of 6, a 2-spine/4-leaf BGP fabric, a BIRD OSPF
-# ring), which converge and carry traffic. The same labs written compactly (ranges, patterns,
-# addressing) are in tests/fabrics-pending/ until that syntax is merged.
+# `template:` fills FRR and BIRD configs (OSPF ring of 6, a 2-spine/4-leaf BGP fabric, a BIRD
+# OSPF ring, a BIRD BGP chain), which converge and carry traffic. The fabrics written compactly
+# (ranges, patterns, addressing) are in tests/fabrics-pending/ until that syntax is merged.
 . "$(dirname "$0")/lib.sh"
 
 # --- routing: static: a ring of plain routers, hosts on a bridge, IPv4 and IPv6 ---
@@ -144,6 +144,29 @@ n exec r1 birdc show route 10.255.0.3/32 >"$WORK/bird-route"
 contains "r1's BIRD has r3's loopback from OSPF" "[ospf1 " "$WORK/bird-route"
 expect_rc 0 "diff is clean" n diff "$WORK/bird.yaml"
 expect_rc 0 "down" n down "$WORK/bird.yaml"
+# --- template: bird-bgp: three ASes in a chain, a host at each end ---
+cat >"$WORK/birdbgp.yaml" <<'EOF'
+name: bird-bgp
+prefix: ""
+routing: static
+nodes:
+  r1: {kind: bird, template: bird-bgp, asn: 65001, interfaces: {e0: 10.0.12.1/30, h: 10.1.0.1/24}}
+  r2: {kind: bird, template: bird-bgp, asn: 65002, interfaces: {w: 10.0.12.2/30, e: 10.0.23.1/30, lo: 10.255.0.2/32}}
+  r3: {kind: bird, template: bird-bgp, asn: 65003, interfaces: {w0: 10.0.23.2/30, h: 10.3.0.1/24}}
+  h1: {interfaces: {e0: 10.1.0.10/24}}
+  h3: {interfaces: {e0: 10.3.0.10/24}}
+links: [[r1:e0, r2:w], [r2:e, r3:w0], [r1:h, h1:e0], [r3:h, h3:e0]]
+tests:
+  - ping: {from: h1, to: h3}
+    within: 60s
+  - route: {node: r1, to: 10.255.0.2/32, via: 10.0.12.2}
+    within: 60s
+EOF
+expect_rc 0 "bird-bgp chain of 3 ASes: up, converged, h1 reaches h3" n up --test "$WORK/birdbgp.yaml"
+n exec r2 birdc show protocols >"$WORK/bird-protos"
+same "r2 has two BGP sessions, both established" 2 "$(grep -c 'BGP .* up .*Established' "$WORK/bird-protos")"
+expect_rc 0 "diff is clean" n diff "$WORK/birdbgp.yaml"
+expect_rc 0 "down" n down "$WORK/birdbgp.yaml"
 check "no daemon is left" test -z "$(pgrep -f /usr/lib/frr/)$(pgrep -x bird)"
 check "nothing is left" wait_until 3000 nothing_left
 finish
