@@ -277,6 +277,16 @@ static enum topo_routing node_routing(const struct topo_lab *lab, const struct t
 	return ROUTING_NONE;
 }
 
+/* The broadcast address of an IPv4 subnet of /30 or wider: the kernel refuses it as a gateway. */
+static bool is_broadcast(const struct cidr *net, const struct cidr *c)
+{
+	if (c->family != AF_INET || net->plen > 30)
+		return false;
+	uint32_t a = (uint32_t)c->a[0] << 24 | (uint32_t)c->a[1] << 16 | (uint32_t)c->a[2] << 8 | c->a[3];
+	uint32_t host = net->plen ? ~0u >> net->plen : ~0u;
+	return (a & host) == host;
+}
+
 /* The first address of family on member m's interface that lies in one of src's subnets on
  * interface si: the gateway, on-link from src. */
 static const uint8_t *gateway(const struct topo_lab *lab, const struct topo_iface *si,
@@ -290,7 +300,8 @@ static const uint8_t *gateway(const struct topo_lab *lab, const struct topo_ifac
 		for (size_t b = 0; b < si->n_addrs; b++) {
 			struct cidr net;
 			cidr_network(&si->addrs[b].c, &net);
-			if (cidr_contains(&net, family, c->a) && memcmp(c->a, si->addrs[b].c.a, 16) != 0)
+			if (cidr_contains(&net, family, c->a) && memcmp(c->a, si->addrs[b].c.a, 16) != 0 &&
+			    !is_broadcast(&net, c))
 				return c->a;
 		}
 	}
@@ -582,8 +593,6 @@ bool routing_lab(struct topo_lab *lab, struct diags *d)
 		if (n->routing == ROUTING_STATIC && (n->kind == NODE_BRIDGE || n->kind == NODE_ROOT))
 			diags_add(d, n->routing_loc, "%s: a %s node takes no routes (routing: static is "
 				  "for hosts and routers)", n->name, n->kind == NODE_BRIDGE ? "bridge" : "host");
-		if (n->asn && n->kind == NODE_ROOT)
-			diags_add(d, n->asn_loc, "host: asn is for routers of the lab");
 		tmpl |= n->tmpl != NULL;
 	}
 	if (d->n_errors > before)

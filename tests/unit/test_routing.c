@@ -298,6 +298,20 @@ static void test_host_two_routers_and_ipv6(void **state)
 	topo_lab_free(lab);
 }
 
+/* A neighbour whose address is its subnet's broadcast address is no gateway (the kernel refuses
+ * it): no route through it. */
+static void test_broadcast_gateway(void **state)
+{
+	(void)state;
+	struct topo_lab *lab = load("name: b\nrouting: static\nnodes:\n"
+				    "  a: {kind: router, interfaces: {e0: 10.0.0.1/30}}\n"
+				    "  b: {kind: router, interfaces: {e0: 10.0.0.3/30, lo: 10.0.1.1/32}}\n"
+				    "links: [[a:e0, b:e0]]\n", NULL);
+	assert_routes(lab, "a", "");
+	assert_routes(lab, "b", "");
+	topo_lab_free(lab);
+}
+
 static void test_no_routing(void **state)
 {
 	(void)state;
@@ -548,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_bridge_segments),
 		cmocka_unit_test(test_hand_routes_win),
 		cmocka_unit_test(test_host_two_routers_and_ipv6),
+		cmocka_unit_test(test_broadcast_gateway),
 		cmocka_unit_test(test_no_routing),
 		cmocka_unit_test(test_template_frr_ospf),
 		cmocka_unit_test(test_template_frr_bgp),
