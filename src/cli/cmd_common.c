@@ -4,6 +4,7 @@
 #include "load_yaml.h"
 #include "netns.h"
 #include "observe.h"
+#include "routing.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -17,7 +18,7 @@ struct topo_lab *cmd_load_lab(const char *path)
 	struct topo_lab *lab = load_yaml_file(path, &d);
 	/* A partial model is still consistent, so validation runs even after load errors: the user
 	 * sees every error of the file at once. */
-	if (lab && validate_lab(lab, &d))
+	if (lab && validate_lab(lab, &d) && routing_lab(lab, &d))
 		topo_lab_expand(lab);
 	diags_sort(&d);
 	diags_print(stderr, &d);

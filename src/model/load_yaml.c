@@ -1,6 +1,7 @@
 /* load_yaml.c - ytree to topo_lab; see load_yaml.h.
  * Every value keeps the position of its YAML node so that later errors can point at it. */
 #include "load_yaml.h"
+#include "routing.h"
 #include "validate.h"
 #include "ytree.h"
 
@@ -194,10 +195,11 @@ static bool key_ok(struct loader *L, const struct ynode *key, const char *const 
 }
 
 static const char *const lab_keys[] = { "name", "prefix", "nodes", "links", "uplink",
-					"tests", "defaults", "hosts", NULL };
+					"tests", "defaults", "hosts", "routing", NULL };
 static const char *const node_keys[] = { "kind",  "hostname", "interfaces", "routes",
 					 "sysctl", "nat",     "files",      "exec",
-					 "daemons", "config", "env", NULL };
+					 "daemons", "config", "env",
+					 "routing", "asn", "template", NULL };
 static const char *const iface_keys[] = { "addresses", "mtu", "mac", NULL };
 static const char *const route_keys[] = { "to", "via", "dev", "metric", "type", NULL };
 static const char *const link_keys[] = { "endpoints", "mtu", "rate", "delay", "jitter", "loss", NULL };
@@ -926,6 +928,8 @@ static void decode_node_key(struct loader *L, struct topo_node *node, const stru
 		node->has |= NODE_HAS_CONFIG;
 	} else if (strcmp(key, "config") == 0) {
 		bad(L, v, "config must be a string (a block: config: |), not %s", shape(v));
+	} else {
+		routing_yaml_node(L->lab, node, k, v, L->file, L->d);
 	}
 }
 
@@ -1261,6 +1265,8 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 			uplink = v;
 		} else if (strcmp(k->value, "tests") == 0) {
 			tests = v;
+		} else if (strcmp(k->value, "routing") == 0) {
+			routing_yaml_lab(lab, v, L->file, L->d);
 		}
 	}
 	if (!name && !ytree_map_get(root, "name"))
