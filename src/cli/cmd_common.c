@@ -11,20 +11,33 @@
 #include <string.h>
 #include <unistd.h>
 
-struct topo_lab *cmd_load_lab(const char *path)
+bool cmd_strict;
+
+struct topo_lab *cmd_load_lab_diags(const char *path, struct diags *d)
 {
-	struct diags d = { 0 };
-	struct topo_lab *lab = load_yaml_file(path, &d);
+	struct topo_lab *lab = load_yaml_file(path, d);
 	/* A partial model is still consistent, so validation runs even after load errors: the user
 	 * sees every error of the file at once. */
-	if (lab && validate_lab(lab, &d))
+	if (lab && validate_lab(lab, d))
 		topo_lab_expand(lab);
-	diags_sort(&d);
-	diags_print(stderr, &d);
-	if (d.n_errors) {
+	diags_sort(d);
+	for (size_t i = 0; cmd_strict && i < d->n; i++)
+		if (d->v[i].warning) {
+			d->v[i].warning = false;
+			d->n_errors++;
+		}
+	if (d->n_errors) {
 		topo_lab_free(lab);
 		lab = NULL;
 	}
+	return lab;
+}
+
+struct topo_lab *cmd_load_lab(const char *path)
+{
+	struct diags d = { 0 };
+	struct topo_lab *lab = cmd_load_lab_diags(path, &d);
+	diags_print(stderr, &d);
 	diags_free(&d);
 	return lab;
 }
