@@ -61,6 +61,9 @@ int cmd_preflight(const struct topo_lab *want);
 struct plan;
 /* up and down --json: the plan applied, with result ("up", "up to date", "down", ...). */
 int print_plan_json(const struct plan *plan, const char *lab, const char *result);
+/* An uplink whose host_interface the machine does not have: a warning at up (an error with
+ * --strict: returns NST_EXIT_INPUT), else 0. Known only on the machine, so validate cannot. */
+int cmd_uplink_check(const struct topo_lab *want);
 /* Prints err and returns its exit status. */
 int cmd_fail(const struct nst_err *err);
 /* The host's neighbour tables (cmd_neigh.c): warns on stderr when the lab may need more entries

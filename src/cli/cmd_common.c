@@ -6,6 +6,7 @@
 #include "observe.h"
 #include "validate.h"
 
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,4 +126,16 @@ bool cmd_color(FILE *f)
 {
 	const char *term = getenv("TERM");
 	return isatty(fileno(f)) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
+}
+
+int cmd_uplink_check(const struct topo_lab *want)
+{
+	const struct topo_uplink *u = want->uplink;
+	if (!u || !u->host_interface || if_nametoindex(u->host_interface))
+		return 0;
+	fprintf(stderr, "%s:%u:%u: %s: uplink host_interface %s does not exist on this machine: the "
+			"lab's traffic to the outside has no way out\n",
+		want->file, u->loc.line, u->loc.col, cmd_strict ? "error" : "warning",
+		u->host_interface);
+	return cmd_strict ? NST_EXIT_INPUT : 0;
 }

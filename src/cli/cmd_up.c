@@ -93,7 +93,7 @@ int cmd_up(int argc, char **argv)
 	struct nst_err err = { 0 };
 	int lock = -1;
 	int rc = cmd_kernel_init("up");
-	if (rc || (rc = cmd_preflight(want)))
+	if (rc || (rc = cmd_preflight(want)) || (rc = cmd_uplink_check(want)))
 		goto out;
 	if ((lock = lock_lab(want->name, &err)) < 0) {
 		rc = cmd_fail(&err);

@@ -939,6 +939,7 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 		return;
 	if (!want_map(L, v, is_root ? "host" : what))
 		return;
+	size_t errors_before = L->d->n_errors;
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct ynode *key = v->items[i];
 		if (is_root && strcmp(key->value, "interfaces") != 0 && strcmp(key->value, "routes") != 0 &&
@@ -951,6 +952,8 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 		if (key_ok(L, key, node_keys, what))
 			decode_node_key(L, node, key, v->items[i + 1]);
 	}
+	/* One mistake, one error: what the node lacks because of it is not reported again. */
+	node->damaged = L->d->n_errors > errors_before;
 }
 
 static void decode_nodes(struct loader *L, const struct ynode *m)

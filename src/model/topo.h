@@ -183,6 +183,7 @@ struct topo_node {
 	char *config;
 	struct srcloc loc, kind_loc, config_loc, daemons_loc, hostname_loc;
 	struct strmap iface_index; /* name -> iface index + 1 */
+	bool damaged; /* load_yaml: its mapping had an error; validate adds no knock-on errors */
 	/* Filled by observe only. */
 	char *netns;          /* the namespace's name under /run/netns */
 	bool foreign;         /* a namespace by that name that is not this lab's */
