@@ -76,11 +76,15 @@ int command_help_only(const struct command *cmd, int argc, char **argv)
 int command_usage_error(const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "nstopo %s: ", cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: %s", cmd->usage);
+	/* "unknown option": getopt has said which, in one line already. */
+	if (strcmp(fmt, "unknown option") != 0) {
+		fprintf(stderr, "nstopo %s: ", cmd->name);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "usage: %s", cmd->usage);
 	return NST_EXIT_INPUT;
 }
 
@@ -131,5 +135,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nstopo: unknown command '%s' (see nstopo --help)\n", argv[1]);
 		return NST_EXIT_INPUT;
 	}
+	/* getopt names a bad option in its message, prefixed with argv[0]: "nstopo up: unrecognized
+	 * option '--foo'" is then the one error line, and the command adds only its usage. */
+	static char prog[64];
+	snprintf(prog, sizeof(prog), "nstopo %s", c->name);
+	argv[1] = prog;
 	return c->run(argc - 1, argv + 1);
 }

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <json-c/json.h>
 #include <linux/rtnetlink.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/icmp6.h>
@@ -467,6 +468,35 @@ static void run_job_open(struct job *j)
 			 c->within_ms ? " within the deadline" : "", why);
 }
 
+/* " WORD" as a shell reads it back: quoted in '...' unless every character is plain, so an
+ * exec check's title can be pasted (sh -c 'sleep 3; echo hi'). Returns the length it wanted. */
+static int shell_word(char *buf, size_t len, const char *w)
+{
+	bool plain = w[0] != '\0';
+	for (const char *p = w; *p && plain; p++)
+		plain = isalnum((unsigned char)*p) || strchr("_@%+=:,./-", *p);
+	if (plain)
+		return snprintf(buf, len, " %s", w);
+	size_t n = 0;
+#define PUT(ch) (n + 1 < len ? (void)(buf[n] = (ch)) : (void)0, n++)
+	PUT(' ');
+	PUT('\'');
+	for (const char *p = w; *p; p++)
+		if (*p == '\'') {
+			PUT('\'');
+			PUT('\\');
+			PUT('\'');
+			PUT('\'');
+		} else {
+			PUT(*p);
+		}
+	PUT('\'');
+#undef PUT
+	if (len)
+		buf[n < len ? n : len - 1] = '\0';
+	return (int)n;
+}
+
 static void check_title(const struct topo_check *c, char *buf, size_t len)
 {
 	if (c->name) {
@@ -492,7 +522,7 @@ static void check_title(const struct topo_check *c, char *buf, size_t len)
 	case CHECK_EXEC: {
 		int n = snprintf(buf, len, "exec %s:", c->node);
 		for (size_t i = 0; i < c->argc && (size_t)n < len; i++)
-			n += snprintf(buf + n, len - (size_t)n, " %s", c->argv[i]);
+			n += shell_word(buf + n, len - (size_t)n, c->argv[i]);
 		if ((size_t)n < len)
 			snprintf(buf + n, len - (size_t)n, "%s", fail);
 		break;
