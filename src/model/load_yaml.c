@@ -5,6 +5,7 @@
 #include "ytree.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -953,7 +954,8 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 			decode_node_key(L, node, key, v->items[i + 1]);
 	}
 	/* One mistake, one error: what the node lacks because of it is not reported again. */
-	node->damaged = L->d->n_errors > errors_before;
+	if (L->d->n_errors > errors_before)
+		node->damaged = true;
 }
 
 static void decode_nodes(struct loader *L, const struct ynode *m)
@@ -967,6 +969,17 @@ static void decode_nodes(struct loader *L, const struct ynode *m)
 }
 
 /* ---- links ---- */
+
+/* h9 and h1: two numbered nodes of one family, not a typo of each other. */
+static bool numbered_sibling(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	while (la && isdigit((unsigned char)a[la - 1]))
+		la--;
+	while (lb && isdigit((unsigned char)b[lb - 1]))
+		lb--;
+	return la == lb && la < strlen(a) && lb < strlen(b) && memcmp(a, b, la) == 0;
+}
 
 static bool decode_end(struct loader *L, size_t link_idx, const struct ynode *n, struct topo_end *end)
 {
@@ -986,7 +999,25 @@ static bool decode_end(struct loader *L, size_t link_idx, const struct ynode *n,
 		ni = topo_node_index(L->lab, node_name);
 	}
 	if (ni < 0) {
-		bad(L, n, "unknown node '%s' in link endpoint '%s'", node_name, s);
+		/* A typo of a node's name: suggested, and that node's interfaces this link was to
+		 * join are not then reported as on no link (the node is marked damaged). */
+		struct topo_node *best = NULL;
+		size_t best_d = 3;
+		for (size_t i = 0; i < L->lab->n_nodes; i++) {
+			size_t dist = load_yaml_edit_distance(node_name, L->lab->nodes[i]->name);
+			if (dist < best_d && dist < strlen(L->lab->nodes[i]->name) &&
+			    !numbered_sibling(node_name, L->lab->nodes[i]->name)) {
+				best_d = dist;
+				best = L->lab->nodes[i];
+			}
+		}
+		if (best) {
+			best->damaged = true;
+			bad(L, n, "unknown node '%s' in link endpoint '%s' (did you mean %s?)", node_name,
+			    s, best->name);
+		} else {
+			bad(L, n, "unknown node '%s' in link endpoint '%s'", node_name, s);
+		}
 		return false;
 	}
 	struct topo_node *node = L->lab->nodes[ni];

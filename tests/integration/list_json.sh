@@ -89,4 +89,22 @@ expect_rc 0 "down again --json" n down -j --lab jlab
 cp "$WORK/out" "$WORK/o"
 check "... says not running" js '.result == "not running" and .count == 0'
 check "nothing left" nothing_left
+
+# Daemons: running while they run, stopped once one is gone.
+if command -v bird >/dev/null; then
+	expect_rc 0 "up a lab of BIRD nodes" n up --no-wait "$TOPOS/ebgp-bird.yaml"
+	expect_rc 0 "list -j" n list -j
+	cp "$WORK/out" "$WORK/o"
+	check "... r1's bird running" js '[.labs[0].nodes[] | select(.name == "r1") | .daemons[] | select(.name == "bird") | .state] == ["running"]'
+	bird_r1=$(pgrep -f 'bird -c' | while read -r p; do tr '\0' '\n' </proc/$p/environ | grep -qx NSTOPO_NODE=r1 && echo $p; done)
+	kill $bird_r1
+	wait_until 3000 sh -c "! kill -0 $bird_r1"
+	expect_rc 0 "list after r1's bird was killed" n list
+	cp "$WORK/out" "$WORK/o"
+	check "... says it stopped, the others running" grep -Eq '^  node r1 +running  daemons: bird stopped$' "$WORK/o"
+	check "... r2's still running" grep -Eq '^  node r2 +running  daemons: bird running$' "$WORK/o"
+	expect_rc 0 "down" n down --lab ebgp-bird
+else
+	echo "# no BIRD here: daemon states not checked"
+fi
 finish
