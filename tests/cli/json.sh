@@ -82,6 +82,12 @@ expect "validate --strict makes them errors" 2
 run validate --strict --json "$tmp/warn.yaml"
 expect "validate --strict --json" 2
 pyjson "... two errors" '[x["severity"] for x in d["diagnostics"]] == ["error", "error"]'
+# diff and test read the file before the kernel: --strict refuses it there too, needing no root.
+for cmd in diff test up; do
+	run $cmd --strict "$tmp/warn.yaml"
+	expect "$cmd --strict of a file with warnings" 2
+	[ "$(grep -c ': error: ' "$tmp/err")" = 2 ] && ok "... two errors" || bad "... $(head -3 "$tmp/err")"
+done
 run validate --json "$tmp/warn.yaml"
 expect "validate --json with warnings" 0
 pyjson "... valid, two warnings" 'd["valid"] and d["warnings"] == 2 and [x["line"] for x in d["diagnostics"]] == [3, 6]'
