@@ -1,6 +1,8 @@
 /* lint.c - warnings for files that are valid but most likely not what was meant: a link whose two
  * ends share no subnet, a route via an address no interface of the lab has. */
 #include "lint.h"
+#include "arena.h"
+#include "strmap.h"
 
 #include <string.h>
 #include <sys/socket.h>
@@ -40,17 +42,19 @@ static bool apart(const struct topo_iface *x, const struct topo_iface *y, uint8_
 	return any_x && any_y;
 }
 
-static bool owned(const struct topo_lab *lab, uint8_t family, const uint8_t *via)
+/* Every address of the lab as text, for the gateway lookups: a lab may have many thousands of
+ * routes and addresses, so no pairwise scan. Keys are owned by ar. */
+static void index_addresses(const struct topo_lab *lab, struct arena *ar, struct strmap *m)
 {
-	size_t len = family == AF_INET ? 4 : 16;
 	for (size_t i = 0; i < lab->n_nodes; i++)
 		for (size_t k = 0; k < lab->nodes[i]->n_ifaces; k++) {
 			const struct topo_iface *f = &lab->nodes[i]->ifaces[k];
-			for (size_t a = 0; a < f->n_addrs; a++)
-				if (f->addrs[a].c.family == family && memcmp(f->addrs[a].c.a, via, len) == 0)
-					return true;
+			for (size_t a = 0; a < f->n_addrs; a++) {
+				char buf[CIDR_STR_MAX];
+				addr_format(f->addrs[a].c.family, f->addrs[a].c.a, buf, sizeof(buf));
+				strmap_put(m, arena_strdup(ar, buf), (void *)1);
+			}
 		}
-	return false;
 }
 
 void lint_lab(const struct topo_lab *lab, struct diags *d)
@@ -73,19 +77,26 @@ void lint_lab(const struct topo_lab *lab, struct diags *d)
 			}
 	}
 	/* A gateway outside the lab is the host's business (its routes lead off the machine). */
+	struct arena ar = { 0 };
+	struct strmap addrs = { 0 };
+	index_addresses(lab, &ar, &addrs);
 	for (size_t i = 0; i < lab->n_nodes; i++) {
 		const struct topo_node *n = lab->nodes[i];
 		for (size_t r = 0; n->kind != NODE_ROOT && r < n->n_routes; r++) {
 			const struct topo_route *rt = &n->routes[r];
+			if (!(rt->has & ROUTE_HAS_VIA))
+				continue;
 			struct cidr gw = { .family = rt->to.family };
 			memcpy(gw.a, rt->via, 16);
-			/* A link-local gateway may be any neighbour's (a router's autoconfigured one). */
-			if (!(rt->has & ROUTE_HAS_VIA) || link_local(&gw) || owned(lab, gw.family, gw.a))
-				continue;
 			char via[CIDR_STR_MAX];
-			addr_format(rt->to.family, rt->via, via, sizeof(via));
+			addr_format(gw.family, gw.a, via, sizeof(via));
+			/* A link-local gateway may be any neighbour's (a router's autoconfigured one). */
+			if (link_local(&gw) || strmap_get(&addrs, via))
+				continue;
 			diags_warn(d, rt->loc, "%s: gateway %s is no interface's address in the lab", n->name,
 				   via);
 		}
 	}
+	strmap_free(&addrs);
+	arena_free(&ar);
 }
