@@ -42,7 +42,9 @@ int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs);
 /* Loads and validates a topology file, printing every input error. Returns the lab, or NULL
  * after printing (the caller exits NST_EXIT_INPUT). */
 struct topo_lab *cmd_load_lab(const char *path);
-/* The same, leaving the diagnostics in *d (sorted) instead of printing them: validate --json. */
+/* The same, leaving the diagnostics in *d (sorted) instead of printing them: validate --json.
+ * Returns the lab even when d->n_errors says the file is refused (the diagnostics' file names
+ * are the lab's: free it after them), NULL when there is no lab at all. */
 struct diags;
 struct topo_lab *cmd_load_lab_diags(const char *path, struct diags *d);
 /* --strict (validate, up, diff, test): the file's warnings are errors. */

@@ -27,10 +27,6 @@ struct topo_lab *cmd_load_lab_diags(const char *path, struct diags *d)
 			d->v[i].warning = false;
 			d->n_errors++;
 		}
-	if (d->n_errors) {
-		topo_lab_free(lab);
-		lab = NULL;
-	}
 	return lab;
 }
 
@@ -38,7 +34,11 @@ struct topo_lab *cmd_load_lab(const char *path)
 {
 	struct diags d = { 0 };
 	struct topo_lab *lab = cmd_load_lab_diags(path, &d);
-	diags_print(stderr, &d);
+	diags_print(stderr, &d); /* before the lab goes: the diagnostics' file names are its */
+	if (d.n_errors) {
+		topo_lab_free(lab);
+		lab = NULL;
+	}
 	diags_free(&d);
 	return lab;
 }

@@ -43,15 +43,16 @@ int cmd_validate(int argc, char **argv)
 	}
 	struct diags d = { 0 };
 	struct topo_lab *lab = cmd_load_lab_diags(argv[optind], &d);
+	bool valid = lab && !d.n_errors;
 	struct json_object *doc = json_object_new_object();
 	jset(doc, "file", jstr(argv[optind]));
-	jset(doc, "lab", lab ? jstr(lab->name) : NULL);
-	jset(doc, "valid", json_object_new_boolean(lab != NULL));
+	jset(doc, "lab", valid ? jstr(lab->name) : NULL);
+	jset(doc, "valid", json_object_new_boolean(valid));
 	jset(doc, "errors", json_object_new_uint64(d.n_errors));
 	jset(doc, "warnings", json_object_new_uint64(d.n - d.n_errors));
 	jset(doc, "diagnostics", json_diags(&d));
 	int rc = json_print(doc);
-	if (rc == 0 && !lab)
+	if (rc == 0 && !valid)
 		rc = NST_EXIT_INPUT;
 	diags_free(&d);
 	topo_lab_free(lab);
