@@ -1273,10 +1273,13 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 	struct topo_lab *lab = L->lab;
 	const struct ynode *nodes = NULL, *links = NULL, *uplink = NULL, *tests = NULL, *name = NULL;
 	lab->loc = loc_of(L, root);
+	bool bad_key = false;
 	for (size_t i = 0; i + 1 < root->n; i += 2) {
 		const struct ynode *k = root->items[i], *v = root->items[i + 1];
-		if (!key_ok(L, k, lab_keys, "the lab"))
+		if (!key_ok(L, k, lab_keys, "the lab")) {
+			bad_key = true;
 			continue;
+		}
 		const char *s;
 		if (strcmp(k->value, "name") == 0) {
 			name = v;
@@ -1306,6 +1309,9 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 		lab->nodes_loc = loc_of(L, nodes);
 		decode_nodes(L, nodes);
 	}
+	/* No links beside a mistyped key (lnks:): its interfaces on no link are that one mistake. */
+	for (size_t i = 0; !links && bad_key && i < lab->n_nodes; i++)
+		lab->nodes[i]->damaged = true;
 	if (links)
 		decode_links(L, links);
 	if (uplink)
