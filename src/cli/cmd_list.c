@@ -38,35 +38,32 @@ void cmd_list_record(struct topo_lab *want, const char *path)
 	const char *old = store_source_read(&ar, want->name), *c;
 	if (old && (c = strstr(old, "\ncreated ")))
 		created = atoll(c + 9);
-	size_t cap = 4096, len = 0;
-	char *text = xmalloc(cap);
-#define ADD(...)                                                                               \
-	do {                                                                                   \
-		int l_ = snprintf(NULL, 0, __VA_ARGS__);                                       \
-		while (len + (size_t)l_ + 1 > cap)                                             \
-			text = xrealloc(text, cap *= 2);                                       \
-		len += (size_t)snprintf(text + len, cap - len, __VA_ARGS__);                   \
-	} while (0)
-	ADD("file %s\ncreated %lld\n", abs, created);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		abort(); /* out of memory, as xmalloc */
+	fprintf(f, "file %s\ncreated %lld\n", abs, created);
 	for (size_t i = 0; i < want->n_nodes; i++) {
 		const struct topo_node *n = want->nodes[i];
 		if (n->kind == NODE_ROOT)
 			continue;
-		ADD("node %s %s", n->name, topo_node_netns(want, n));
+		fprintf(f, "node %s %s", n->name, topo_node_netns(want, n));
 		const char *d[64];
 		size_t nd = topo_node_daemons(n, d, 64);
 		for (size_t k = 0; k < nd; k++)
-			ADD(" %s", d[k]);
-		ADD("\n");
+			fprintf(f, " %s", d[k]);
+		fputc('\n', f);
 	}
 	for (size_t i = 0; i < want->n_links; i++) {
 		const struct topo_end *e = want->links[i].end;
 		const struct topo_node *a = topo_end_node(want, &e[0]), *b = topo_end_node(want, &e[1]);
-		ADD("link %s:%s %s:%s\n", a->kind == NODE_ROOT ? TOPO_HOST_NODE : a->name,
-		    topo_end_iface(want, &e[0])->name, b->kind == NODE_ROOT ? TOPO_HOST_NODE : b->name,
-		    topo_end_iface(want, &e[1])->name);
+		fprintf(f, "link %s:%s %s:%s\n", a->kind == NODE_ROOT ? TOPO_HOST_NODE : a->name,
+			topo_end_iface(want, &e[0])->name, b->kind == NODE_ROOT ? TOPO_HOST_NODE : b->name,
+			topo_end_iface(want, &e[1])->name);
 	}
-#undef ADD
+	if (fclose(f) != 0)
+		abort();
 	struct nst_err err = { 0 };
 	if (store_source_write(want->name, text, &err) < 0) {
 		fputs("warning: `nstopo list` will not know this lab's file: ", stderr);
