@@ -34,12 +34,21 @@ int cmd_diff(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+/* up keeps the file a lab came from, its nodes and links in the lab's run dir, for list. */
+void cmd_list_record(struct topo_lab *want, const char *path);
 /* The checks of a loaded lab (or --all-pairs), as `test` runs them; also `up --test`. */
 int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs);
 
 /* Loads and validates a topology file, printing every input error. Returns the lab, or NULL
  * after printing (the caller exits NST_EXIT_INPUT). */
 struct topo_lab *cmd_load_lab(const char *path);
+/* The same, leaving the diagnostics in *d (sorted) instead of printing them: validate --json.
+ * Returns the lab even when d->n_errors says the file is refused (the diagnostics' file names
+ * are the lab's: free it after them), NULL when there is no lab at all. */
+struct diags;
+struct topo_lab *cmd_load_lab_diags(const char *path, struct diags *d);
+/* --strict (validate, up, diff, test): the file's warnings are errors. */
+extern bool cmd_strict;
 
 struct kview;
 struct nst_err;
@@ -51,6 +60,12 @@ int cmd_observe(const char *lab, struct topo_lab *want, struct topo_lab **have, 
 /* Checks that the programs the lab's daemons need are installed; prints and returns
  * NST_EXIT_SYSTEM when one is missing. */
 int cmd_preflight(const struct topo_lab *want);
+struct plan;
+/* up and down --json: the plan applied, with result ("up", "up to date", "down", ...). */
+int print_plan_json(const struct plan *plan, const char *lab, const char *result);
+/* An uplink whose host_interface the machine does not have: a warning at up (an error with
+ * --strict: returns NST_EXIT_INPUT), else 0. Known only on the machine, so validate cannot. */
+int cmd_uplink_check(const struct topo_lab *want);
 /* Prints err and returns its exit status. */
 int cmd_fail(const struct nst_err *err);
 /* The host's neighbour tables (cmd_neigh.c): warns on stderr when the lab may need more entries

@@ -7,21 +7,35 @@
 #include "routing.h"
 #include "validate.h"
 
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+bool cmd_strict;
+
+struct topo_lab *cmd_load_lab_diags(const char *path, struct diags *d)
+{
+	struct topo_lab *lab = load_yaml_file(path, d);
+	/* A partial model is still consistent, so validation runs even after load errors: the user
+	 * sees every error of the file at once. */
+	if (lab && validate_lab(lab, d) && routing_lab(lab, d))
+		topo_lab_expand(lab);
+	diags_sort(d);
+	for (size_t i = 0; cmd_strict && i < d->n; i++)
+		if (d->v[i].warning) {
+			d->v[i].warning = false;
+			d->n_errors++;
+		}
+	return lab;
+}
+
 struct topo_lab *cmd_load_lab(const char *path)
 {
 	struct diags d = { 0 };
-	struct topo_lab *lab = load_yaml_file(path, &d);
-	/* A partial model is still consistent, so validation runs even after load errors: the user
-	 * sees every error of the file at once. */
-	if (lab && validate_lab(lab, &d) && routing_lab(lab, &d))
-		topo_lab_expand(lab);
-	diags_sort(&d);
-	diags_print(stderr, &d);
+	struct topo_lab *lab = cmd_load_lab_diags(path, &d);
+	diags_print(stderr, &d); /* before the lab goes: the diagnostics' file names are its */
 	if (d.n_errors) {
 		topo_lab_free(lab);
 		lab = NULL;
@@ -114,4 +128,16 @@ bool cmd_color(FILE *f)
 {
 	const char *term = getenv("TERM");
 	return isatty(fileno(f)) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
+}
+
+int cmd_uplink_check(const struct topo_lab *want)
+{
+	const struct topo_uplink *u = want->uplink;
+	if (!u || !u->host_interface || if_nametoindex(u->host_interface))
+		return 0;
+	fprintf(stderr, "%s:%u:%u: %s: uplink host_interface %s does not exist on this machine: the "
+			"lab's traffic to the outside has no way out\n",
+		want->file, u->loc.line, u->loc.col, cmd_strict ? "error" : "warning",
+		u->host_interface);
+	return cmd_strict ? NST_EXIT_INPUT : 0;
 }

@@ -2,6 +2,7 @@
  * kernel matches the file, 1 when it differs. */
 #include "apply.h"
 #include "cmd.h"
+#include "json_out.h"
 #include "observe.h"
 #include "plan.h"
 
@@ -13,6 +14,7 @@ int cmd_diff(int argc, char **argv)
 	const struct command *self = command_find("diff");
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -22,6 +24,8 @@ int cmd_diff(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = true;
+		else if (c == 'S')
+			cmd_strict = true;
 		else if (c == 'h') {
 			command_print_usage(self);
 			return NST_EXIT_OK;
@@ -41,9 +45,9 @@ int cmd_diff(int argc, char **argv)
 		goto out;
 	plan_build(&plan, want, have);
 	apply_where(&plan, want->name);
-	if (json)
-		plan_print_json(stdout, &plan, want->name);
-	else
+	if (json && (rc = json_print(json_plan(&plan, want->name))))
+		goto out;
+	if (!json)
 		plan_print(stdout, &plan, cmd_color(stdout));
 	size_t drift = cmd_neigh_drift(want, !json); /* the host's neighbour sizes, not planned */
 	rc = plan.n || drift ? NST_EXIT_DIFFERS : NST_EXIT_OK;

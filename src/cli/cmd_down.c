@@ -3,6 +3,7 @@
 #include "apply.h"
 #include "paths.h"
 #include "cmd.h"
+#include "json_out.h"
 #include "lock.h"
 #include "netns.h"
 #include "observe.h"
@@ -21,15 +22,19 @@ int cmd_down(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "lab", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *name = NULL;
-	bool verbose = false;
+	bool verbose = false, json = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+l:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:vjh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			json = true;
+			break;
 		case 'l':
 			name = optarg;
 			break;
@@ -80,20 +85,26 @@ int cmd_down(int argc, char **argv)
 			rc = cmd_fail(&err);
 			goto out;
 		}
-		if (ended)
+		if (json)
+			rc = print_plan_json(&plan, name, "not running");
+		else if (ended)
 			printf("lab %s was not running: ended %d leftover process%s\n", name, ended,
 			       ended == 1 ? "" : "es");
 		else
 			printf("lab %s is not running: nothing to remove\n", name);
 	} else {
-		struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
+		struct apply_opts ao = { .log = verbose && !json ? stdout : NULL,
+					 .color = cmd_color(stdout) };
 		if (apply_plan(&plan, NULL, name, kv, &ao, &err) < 0) {
 			rc = cmd_fail(&err);
 			goto out;
 		}
+		if (json)
+			rc = print_plan_json(&plan, name, "down");
 		char summary[512];
 		plan_summary(&plan, summary, sizeof(summary));
-		printf("lab %s is down: %s\n", name, summary);
+		if (!json)
+			printf("lab %s is down: %s\n", name, summary);
 	}
 	char path[256];
 	paths_lock(path, sizeof(path), name);

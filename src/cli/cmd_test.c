@@ -2,6 +2,7 @@
  * running lab (TAP, optionally JUnit XML), or reachability between every pair of nodes. */
 #include "check.h"
 #include "cmd.h"
+#include "json_out.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,9 +82,12 @@ static int test_all_pairs(const struct topo_lab *lab, bool json)
 	struct nst_err err = { 0 };
 	long long overflows = 0;
 	cmd_neigh_warn(lab);
-	int failed = check_all_pairs(lab, stdout, json, &overflows, &err);
+	struct json_object *doc = NULL;
+	int failed = check_all_pairs(lab, stdout, json ? &doc : NULL, &overflows, &err);
 	if (failed < 0)
 		return cmd_fail(&err);
+	if (doc && json_print(doc))
+		return NST_EXIT_SYSTEM;
 	if (failed && overflows > 0)
 		fprintf(stderr,
 			"warning: %lld neighbour table overflows during the run: raise "
@@ -109,7 +113,12 @@ static int test_lab(const struct topo_lab *lab, const char *junit, bool all_pair
 		free(r);
 		return cmd_fail(&err);
 	}
-	report_tap(stdout, r, n);
+	if (json && json_print(json_checks(lab->name, r, n))) {
+		free(r);
+		return NST_EXIT_SYSTEM;
+	}
+	if (!json)
+		report_tap(stdout, r, n);
 	if (junit && write_junit(junit, lab->name, r, n, seconds_now() - start) < 0) {
 		fprintf(stderr, "nstopo test: cannot write %s: %s\n", junit, strerror(errno));
 		free(r);
@@ -128,9 +137,10 @@ int cmd_test(int argc, char **argv)
 {
 	const struct command *self = command_find("test");
 	static const struct option opts[] = {
-		{ "junit", required_argument, NULL, 'j' },
+		{ "junit", required_argument, NULL, 'U' },
 		{ "all-pairs", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'J' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -138,15 +148,18 @@ int cmd_test(int argc, char **argv)
 	bool all_pairs = false, json = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+j:ah", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jah", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
+		case 'U':
 			junit = optarg;
+			break;
+		case 'S':
+			cmd_strict = true;
 			break;
 		case 'a':
 			all_pairs = true;
 			break;
-		case 'J':
+		case 'j':
 			json = true;
 			break;
 		case 'h':
@@ -158,8 +171,6 @@ int cmd_test(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
-	if (json && !all_pairs)
-		return command_usage_error(self, "--json goes with --all-pairs");
 	struct topo_lab *lab = cmd_load_lab(argv[optind]);
 	if (!lab)
 		return NST_EXIT_INPUT;

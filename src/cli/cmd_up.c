@@ -2,6 +2,7 @@
  * report that it already does, then wait until every link is up. A second `up` changes nothing. */
 #include "apply.h"
 #include "cmd.h"
+#include "json_out.h"
 #include "lock.h"
 #include "observe.h"
 #include "plan.h"
@@ -15,6 +16,14 @@
  * machine and within 1 to 3 s for 1000 ports on one bridge; the rest is room for a busy one. */
 #define UP_WAIT_SECONDS 10.0
 
+/* The plan up applied (or would apply, or down did): json_plan with the outcome. */
+int print_plan_json(const struct plan *plan, const char *lab, const char *result)
+{
+	struct json_object *doc = json_plan(plan, lab);
+	jset(doc, "result", jstr(result));
+	return json_print(doc);
+}
+
 int cmd_up(int argc, char **argv)
 {
 	const struct command *self = command_find("up");
@@ -22,24 +31,32 @@ int cmd_up(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "test", no_argument, NULL, 't' },
-		{ "junit", required_argument, NULL, 'j' },
+		{ "junit", required_argument, NULL, 'U' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "no-wait", no_argument, NULL, 'W' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool dry = false, verbose = false, test = false;
+	bool dry = false, verbose = false, test = false, json = false;
 	const char *junit = NULL;
 	double wait = UP_WAIT_SECONDS;
 	char *end;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+nvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+nvjh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'S':
+			cmd_strict = true;
+			break;
 		case 't':
 			test = true;
 			break;
-		case 'j':
+		case 'U':
 			junit = optarg;
 			break;
 		case 'w':
@@ -65,6 +82,8 @@ int cmd_up(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
+	if (json && test)
+		return command_usage_error(self, "--json does not go with --test (run nstopo test --json)");
 	struct topo_lab *want = cmd_load_lab(argv[optind]);
 	if (!want)
 		return NST_EXIT_INPUT;
@@ -74,7 +93,7 @@ int cmd_up(int argc, char **argv)
 	struct nst_err err = { 0 };
 	int lock = -1;
 	int rc = cmd_kernel_init("up");
-	if (rc || (rc = cmd_preflight(want)))
+	if (rc || (rc = cmd_preflight(want)) || (rc = cmd_uplink_check(want)))
 		goto out;
 	if ((lock = lock_lab(want->name, &err)) < 0) {
 		rc = cmd_fail(&err);
@@ -90,17 +109,23 @@ int cmd_up(int argc, char **argv)
 		goto out;
 	plan_build(&plan, want, have);
 	apply_where(&plan, want->name);
+	if (dry && json) {
+		rc = print_plan_json(&plan, want->name, plan.n ? "would change" : "up to date");
+		goto out;
+	}
 	if (plan.n && dry) {
 		plan_print(stdout, &plan, cmd_color(stdout));
 		goto out;
 	}
-	struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
+	struct apply_opts ao = { .log = verbose && !json ? stdout : NULL, .color = cmd_color(stdout) };
 	if (plan.n && apply_plan(&plan, want, want->name, kv, &ao, &err) < 0) {
 		rc = cmd_fail(&err);
 		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up` again to finish, or "
 				"`nstopo down` to remove it\n", want->name);
 		goto out;
 	}
+	if (!dry)
+		cmd_list_record(want, argv[optind]);
 	/* Up means it carries traffic, and the kernel brings links up in the background: wait for
 	 * them, on a lab that was already up too (there it costs one dump per namespace). */
 	if (!dry && wait > 0 && apply_wait_ready(want, kv, (int)(wait * 1000), &err) < 0) {
@@ -109,7 +134,9 @@ int cmd_up(int argc, char **argv)
 		rc = cmd_fail(&err);
 		goto out;
 	}
-	if (plan.n) {
+	if (json) {
+		rc = print_plan_json(&plan, want->name, plan.n ? "up" : "up to date");
+	} else if (plan.n) {
 		char summary[512];
 		plan_summary(&plan, summary, sizeof(summary));
 		printf("lab %s is up: %s\n", want->name, summary);

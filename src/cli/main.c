@@ -16,31 +16,36 @@ static int cmd_help(int argc, char **argv);
 const struct command commands[] = {
 	{ "up", cmd_up, "create the lab, or bring it in line with the file",
 	  "nstopo up [-n|--dry-run] [-v|--verbose] [--no-wait|--wait SECONDS] [--test [--junit OUT]] FILE\n"
+	  "  -j, --json     print the plan applied as JSON (docs/json.md)\n"
+	  "  --strict       the file's warnings are errors\n"
 	  "  -n, --dry-run  print what would change and change nothing\n"
 	  "  -v, --verbose  print each change as it is made\n"
 	  "  --wait SECONDS return when every link is up, failing after SECONDS (default 10)\n"
 	  "  --no-wait      return without waiting for the links to come up\n"
 	  "  --test         then run the file's tests: (exit 3 if up failed, else as test)\n" },
 	{ "down", cmd_down, "remove everything the lab made",
-	  "nstopo down [-v] FILE\n"
-	  "       nstopo down [-v] --lab NAME   (the file may be gone or edited)\n" },
+	  "nstopo down [-v] [-j|--json] FILE\n"
+	  "       nstopo down [-v] [-j|--json] --lab NAME   (the file may be gone or edited)\n" },
 	{ "diff", cmd_diff, "show how the running lab differs from the file (exit 1 if it does)",
-	  "nstopo diff [--json] FILE\n" },
+	  "nstopo diff [-j|--json] [--strict] FILE\n" },
 	{ "exec", cmd_exec, "run a command inside a node (its own exit status)",
 	  "nstopo exec [-f FILE | --lab NAME] NODE [CMD [ARGS...]]\n"
 	  "  without CMD, starts your shell in the node; exit 125 when nstopo itself fails,\n"
 	  "  126 when CMD cannot run, 127 when it is not found\n" },
 	{ "test", cmd_test, "run the file's tests: against the running lab (TAP; exit 1 if one fails)",
-	  "nstopo test [--junit OUT] FILE\n"
-	  "       nstopo test --all-pairs [--json] FILE\n"
+	  "nstopo test [--junit OUT] [-j|--json] [--strict] FILE\n"
+	  "       nstopo test --all-pairs [-j|--json] FILE\n"
+	  "  -j, --json     the results as one JSON document instead of TAP\n"
 	  "  --junit OUT    also write the results as JUnit XML to OUT\n"
 	  "  --all-pairs    every node pings every other node's addresses (of the families it has\n"
 	  "                 an address in); prints a matrix, or with --json every ping\n" },
-	{ "list", cmd_list, "list the running labs and their nodes", "nstopo list\n" },
+	{ "list", cmd_list, "list the running labs and their nodes", "nstopo list [-j|--json]\n" },
 	{ "validate", cmd_validate, "check a topology file; prints nothing when it is valid",
-	  "nstopo validate FILE\n" },
+	  "nstopo validate [-j|--json] [--strict] FILE\n"
+	  "  -j, --json     every diagnostic as a JSON object (file, line, col, severity, message)\n"
+	  "  --strict       warnings are errors (exit 2)\n" },
 	{ "graph", cmd_graph, "print the lab as a Graphviz DOT graph",
-	  "nstopo graph FILE\n"
+	  "nstopo graph [-j|--json] FILE\n"
 	  "  draw it with: nstopo graph FILE | dot -Tsvg > lab.svg\n" },
 	{ "help", cmd_help, "show the commands, or one command's usage", "nstopo help [COMMAND]\n" },
 	{ NULL, NULL, NULL, NULL },
@@ -76,11 +81,15 @@ int command_help_only(const struct command *cmd, int argc, char **argv)
 int command_usage_error(const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "nstopo %s: ", cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: %s", cmd->usage);
+	/* "unknown option": getopt has said which, in one line already. */
+	if (strcmp(fmt, "unknown option") != 0) {
+		fprintf(stderr, "nstopo %s: ", cmd->name);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "usage: %s", cmd->usage);
 	return NST_EXIT_INPUT;
 }
 
@@ -131,5 +140,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nstopo: unknown command '%s' (see nstopo --help)\n", argv[1]);
 		return NST_EXIT_INPUT;
 	}
+	/* getopt names a bad option in its message, prefixed with argv[0]: "nstopo up: unrecognized
+	 * option '--foo'" is then the one error line, and the command adds only its usage. */
+	static char prog[64];
+	snprintf(prog, sizeof(prog), "nstopo %s", c->name);
+	argv[1] = prog;
 	return c->run(argc - 1, argv + 1);
 }

@@ -6,6 +6,7 @@
 #include "ytree.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -943,6 +944,7 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 		return;
 	if (!want_map(L, v, is_root ? "host" : what))
 		return;
+	size_t errors_before = L->d->n_errors;
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct ynode *key = v->items[i];
 		if (is_root && strcmp(key->value, "interfaces") != 0 && strcmp(key->value, "routes") != 0 &&
@@ -955,6 +957,9 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 		if (key_ok(L, key, node_keys, what))
 			decode_node_key(L, node, key, v->items[i + 1]);
 	}
+	/* One mistake, one error: what the node lacks because of it is not reported again. */
+	if (L->d->n_errors > errors_before)
+		node->damaged = true;
 }
 
 static void decode_nodes(struct loader *L, const struct ynode *m)
@@ -968,6 +973,17 @@ static void decode_nodes(struct loader *L, const struct ynode *m)
 }
 
 /* ---- links ---- */
+
+/* h9 and h1: two numbered nodes of one family, not a typo of each other. */
+static bool numbered_sibling(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	while (la && isdigit((unsigned char)a[la - 1]))
+		la--;
+	while (lb && isdigit((unsigned char)b[lb - 1]))
+		lb--;
+	return la == lb && la < strlen(a) && lb < strlen(b) && memcmp(a, b, la) == 0;
+}
 
 static bool decode_end(struct loader *L, size_t link_idx, const struct ynode *n, struct topo_end *end)
 {
@@ -987,7 +1003,25 @@ static bool decode_end(struct loader *L, size_t link_idx, const struct ynode *n,
 		ni = topo_node_index(L->lab, node_name);
 	}
 	if (ni < 0) {
-		bad(L, n, "unknown node '%s' in link endpoint '%s'", node_name, s);
+		/* A typo of a node's name: suggested, and that node's interfaces this link was to
+		 * join are not then reported as on no link (the node is marked damaged). */
+		struct topo_node *best = NULL;
+		size_t best_d = 3;
+		for (size_t i = 0; i < L->lab->n_nodes; i++) {
+			size_t dist = load_yaml_edit_distance(node_name, L->lab->nodes[i]->name);
+			if (dist < best_d && dist < strlen(L->lab->nodes[i]->name) &&
+			    !numbered_sibling(node_name, L->lab->nodes[i]->name)) {
+				best_d = dist;
+				best = L->lab->nodes[i];
+			}
+		}
+		if (best) {
+			best->damaged = true;
+			bad(L, n, "unknown node '%s' in link endpoint '%s' (did you mean %s?)", node_name,
+			    s, best->name);
+		} else {
+			bad(L, n, "unknown node '%s' in link endpoint '%s'", node_name, s);
+		}
 		return false;
 	}
 	struct topo_node *node = L->lab->nodes[ni];
@@ -1243,10 +1277,13 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 	struct topo_lab *lab = L->lab;
 	const struct ynode *nodes = NULL, *links = NULL, *uplink = NULL, *tests = NULL, *name = NULL;
 	lab->loc = loc_of(L, root);
+	bool bad_key = false;
 	for (size_t i = 0; i + 1 < root->n; i += 2) {
 		const struct ynode *k = root->items[i], *v = root->items[i + 1];
-		if (!key_ok(L, k, lab_keys, "the lab"))
+		if (!key_ok(L, k, lab_keys, "the lab")) {
+			bad_key = true;
 			continue;
+		}
 		const char *s;
 		if (strcmp(k->value, "name") == 0) {
 			name = v;
@@ -1278,6 +1315,9 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 		lab->nodes_loc = loc_of(L, nodes);
 		decode_nodes(L, nodes);
 	}
+	/* No links beside a mistyped key (lnks:): its interfaces on no link are that one mistake. */
+	for (size_t i = 0; !links && bad_key && i < lab->n_nodes; i++)
+		lab->nodes[i]->damaged = true;
 	if (links)
 		decode_links(L, links);
 	if (uplink)

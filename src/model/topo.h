@@ -194,6 +194,7 @@ struct topo_node {
 	char *tmpl;
 	bool tmpl_block;
 	struct srcloc routing_loc, asn_loc, tmpl_loc;
+	bool damaged; /* load_yaml: its mapping had an error; validate adds no knock-on errors */
 	/* Filled by observe only. */
 	char *netns;          /* the namespace's name under /run/netns */
 	bool foreign;         /* a namespace by that name that is not this lab's */

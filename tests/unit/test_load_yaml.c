@@ -184,7 +184,7 @@ static void test_all_forms_routes(void **state)
 	assert_int_equal(r->to.plen, 0);
 	assert_via(r, "10.0.1.1");
 	assert_false(r->has & (ROUTE_HAS_DEV | ROUTE_HAS_METRIC));
-	assert_int_equal(r->loc.line, 12);
+	assert_int_equal(r->loc.line, 13);
 	assert_int_equal(r->loc.col, 9);
 	r = &h1->routes[1]; /* 10.8.0.0/16 via 10.0.1.1 metric 20 dev eth0 */
 	assert_to(r, "10.8.0.0/16");
@@ -205,7 +205,7 @@ static void test_all_forms_routes(void **state)
 	assert_to(r, "10.9.0.0/16");
 	assert_via(r, "10.0.2.2");
 	assert_int_equal(r->metric, 50);
-	assert_int_equal(r->loc.line, 23);
+	assert_int_equal(r->loc.line, 24);
 	assert_int_equal(r->loc.col, 9);
 	r = &r1->routes[1]; /* {to: 198.51.100.0/24, dev: eth1} */
 	assert_to(r, "198.51.100.0/24");
@@ -235,7 +235,7 @@ static void test_all_forms_links_sysctl(void **state)
 	assert_true(lab->links[1].has & LINK_HAS_MTU);
 	assert_int_equal(lab->links[1].mtu, 9000);
 	assert_end(lab, &lab->links[3].end[1], "host:forms-up0");
-	assert_int_equal(lab->links[3].end[1].loc.line, 51);
+	assert_int_equal(lab->links[3].end[1].loc.line, 52);
 	assert_int_equal(lab->links[3].end[1].loc.col, 15);
 	/* Each end knows its link, and the peer is the other end. */
 	const struct topo_node *h1 = node_of(lab, "h1");
