@@ -18,6 +18,7 @@ command -v jq >/dev/null || skip_feature "needs jq"
 
 cat >"$WORK/campus.yaml" <<'EOF'
 name: campus
+prefix: ""
 nodes:
   pc1:
     interfaces: {eth0: 192.168.1.10/24}
@@ -57,6 +58,7 @@ EOF
 
 cat >"$WORK/routing.yaml" <<'EOF'
 name: routing
+prefix: ""
 nodes:
   r1:
     kind: frr

@@ -97,6 +97,7 @@ expect_rc 0 "port-forward: down" n down --lab port-forward
 # --- IPv6: masquerade and a port forward for ip6 ---
 cat >"$WORK/v6.yaml" <<'V6'
 name: nat-v6
+prefix: ""
 nodes:
   pc:
     interfaces: {eth0: "fd00:1::10/64"}

@@ -78,6 +78,7 @@ same "... and the host's is still its own" "$host_name" "$(hostname)"
 # An exec: line that fails: node, command, status and output.
 cat >"$WORK/bad.yaml" <<'BAD'
 name: badexec
+prefix: ""
 nodes:
   x:
     exec:

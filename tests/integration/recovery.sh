@@ -46,6 +46,7 @@ done
 
 cat >"$WORK/campus.yaml" <<'EOF'
 name: campus
+prefix: ""
 nodes:
   pc1:
     interfaces: {eth0: 192.168.1.10/24}

@@ -30,6 +30,7 @@ before=$(snapshot)
 
 cat >"$WORK/links.yaml" <<'YAML'
 name: hostpaths
+prefix: ""
 nodes:
   r1:
     files:
@@ -87,6 +88,7 @@ expect_rc 0 "... diff is clean" n diff "$WORK/links.yaml"
 # A symlink loop: a clear error, nothing made.
 cat >"$WORK/loop.yaml" <<'YAML'
 name: hostloop
+prefix: ""
 nodes:
   l1:
     files:
@@ -100,6 +102,7 @@ expect_rc 0 "down the loop lab" n down "$WORK/loop.yaml"
 # (7) A file over a host directory: up fails; diff must not call the lab clean.
 cat >"$WORK/dir.yaml" <<'YAML'
 name: hostdir
+prefix: ""
 nodes:
   d1:
     files:

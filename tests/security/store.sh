@@ -21,6 +21,7 @@ ln -s script "$WORK/src/tree/link"
 mkfifo "$WORK/src/tree/fifo"
 cat >"$WORK/sec.yaml" <<YAML
 name: sec
+prefix: ""
 nodes:
   r1:
     files:
@@ -141,6 +142,7 @@ same "nothing was made" "" "$(ip netns list)"
 truncate -s 17M "$WORK/big"
 cat >"$WORK/big.yaml" <<YAML
 name: big
+prefix: ""
 nodes:
   r1:
     files:
