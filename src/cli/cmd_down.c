@@ -3,6 +3,7 @@
 #include "apply.h"
 #include "paths.h"
 #include "cmd.h"
+#include "progress.h"
 #include "lock.h"
 #include "netns.h"
 #include "observe.h"
@@ -22,6 +23,7 @@ int cmd_down(int argc, char **argv)
 		{ "lab", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	const char *name = NULL;
@@ -35,6 +37,11 @@ int cmd_down(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case CMD_OPT_NAME:
+		case CMD_OPT_COLOR:
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
 			break;
 		case 'h':
 			command_print_usage(self);
@@ -86,9 +93,16 @@ int cmd_down(int argc, char **argv)
 		else
 			printf("lab %s is not running: nothing to remove\n", name);
 	} else {
-		struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
-		if (apply_plan(&plan, NULL, name, &kv, &ao, &err) < 0) {
+		struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout),
+					 .progress = progress_action };
+		progress_begin("down", name);
+		int done = apply_plan(&plan, NULL, name, &kv, &ao, &err);
+		progress_end();
+		if (done < 0) {
 			rc = cmd_fail(&err);
+			if (progress_stop())
+				fprintf(stderr, "nstopo: lab %s is partly removed: run `nstopo down --lab %s` "
+						"to finish\n", name, name);
 			goto out;
 		}
 		char summary[512];
