@@ -18,7 +18,6 @@ command -v jq >/dev/null || skip_feature "needs jq"
 
 cat >"$WORK/campus.yaml" <<'EOF'
 name: campus
-prefix: ""
 nodes:
   pc1:
     interfaces: {eth0: 192.168.1.10/24}
@@ -58,7 +57,6 @@ EOF
 
 cat >"$WORK/routing.yaml" <<'EOF'
 name: routing
-prefix: ""
 nodes:
   r1:
     kind: frr

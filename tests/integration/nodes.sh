@@ -78,7 +78,6 @@ same "... and the host's is still its own" "$host_name" "$(hostname)"
 # An exec: line that fails: node, command, status and output.
 cat >"$WORK/bad.yaml" <<'BAD'
 name: badexec
-prefix: ""
 nodes:
   x:
     exec:
@@ -88,7 +87,7 @@ expect_rc 3 "a failing exec: line fails up" n up "$WORK/bad.yaml"
 contains "... naming the node" "nstopo: x:" "$WORK/out"
 contains "... the command and its status" "sh exited with status 3" "$WORK/out"
 contains "... and the end of its output" "something went wrong" "$WORK/out"
-contains "... and where it is in the file" "bad.yaml:6:" "$WORK/out"
+contains "... and where it is in the file" "bad.yaml:5:" "$WORK/out"
 expect_rc 0 "down the failed lab" n down --lab badexec
 
 expect_rc 0 "down" n down "$lab"

@@ -30,7 +30,6 @@ before=$(snapshot)
 
 cat >"$WORK/links.yaml" <<'YAML'
 name: hostpaths
-prefix: ""
 nodes:
   r1:
     files:
@@ -88,7 +87,6 @@ expect_rc 0 "... diff is clean" n diff "$WORK/links.yaml"
 # A symlink loop: a clear error, nothing made.
 cat >"$WORK/loop.yaml" <<'YAML'
 name: hostloop
-prefix: ""
 nodes:
   l1:
     files:
@@ -102,7 +100,6 @@ expect_rc 0 "down the loop lab" n down "$WORK/loop.yaml"
 # (7) A file over a host directory: up fails; diff must not call the lab clean.
 cat >"$WORK/dir.yaml" <<'YAML'
 name: hostdir
-prefix: ""
 nodes:
   d1:
     files:

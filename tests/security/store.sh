@@ -142,7 +142,6 @@ same "nothing was made" "" "$(ip netns list)"
 truncate -s 17M "$WORK/big"
 cat >"$WORK/big.yaml" <<YAML
 name: big
-prefix: ""
 nodes:
   r1:
     files:

@@ -25,7 +25,6 @@ refused() {
 address() {
 	cat >"$lab" <<Y
 name: v
-prefix: ""
 nodes:
   a:
     interfaces:
@@ -51,7 +50,6 @@ done
 # The forms beside them that the kernel keeps: up, then diff is clean and a second up does nothing.
 cat >"$lab" <<'Y'
 name: v
-prefix: ""
 nodes:
   a:
     interfaces:
@@ -70,7 +68,6 @@ check "... nothing left" nothing_left
 for r in "192.0.2.0/24 via 10.9.0.255" "192.0.3.0/24 via 0.1.2.4" '"2001:db8:9::/64 via ff02::1"'; do
 	cat >"$lab" <<Y
 name: v
-prefix: ""
 nodes:
   a:
     interfaces: {eth0: [10.9.0.1/24, 0.1.2.3/8, "8000::1/1"]}
