@@ -112,8 +112,10 @@ int cmd_up(int argc, char **argv)
 		if (sig)
 			fprintf(stderr, "nstopo: interrupted (%s): %s\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM",
 				err.msg);
-		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up %s` again to finish, or "
-				"`nstopo down --lab %s` to remove it\n", want->name, argv[optind], want->name);
+		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up %s%s%s%s` again to finish, "
+				"or `nstopo down --lab %s` to remove it\n", want->name,
+			cmd_lab_name ? "--name " : "", cmd_lab_name ? cmd_lab_name : "",
+			cmd_lab_name ? " " : "", argv[optind], want->name);
 		goto out;
 	}
 	/* Up means it carries traffic, and the kernel brings links up in the background: wait for

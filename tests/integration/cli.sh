@@ -37,6 +37,36 @@ contains "list: copy" "copy:" "$WORK/out"
 expect_rc 0 "down --name copy" n down --name copy "$lab"
 same "only the copy is gone" "two-h1 two-h2" "$(ip netns list | awk '{print $1}' | sort | tr '\n' ' ' | sed 's/ $//')"
 
+# --- migration: a lab up under bare names moves to LAB-NODE with one up of the file without prefix
+printf 'name: mig\nprefix: ""\nnodes:\n  m1: {interfaces: {eth0: 10.7.0.1/24}}\n  m2: {interfaces: {eth0: 10.7.0.2/24}}\nlinks:\n  - [m1:eth0, m2:eth0]\n' >"$WORK/mig.yaml"
+expect_rc 0 "up with prefix: \"\" (bare names)" n up "$WORK/mig.yaml"
+check "m1 is a bare name" test -e /run/netns/m1
+sed -i '/^prefix/d' "$WORK/mig.yaml"
+expect_rc 0 "up of the file without prefix: moves it" n up "$WORK/mig.yaml"
+check "m1 is now mig-m1" test -e /run/netns/mig-m1 -a ! -e /run/netns/m1
+expect_rc 0 "diff clean after the move" n diff "$WORK/mig.yaml"
+check "the moved lab carries traffic" n exec m1 ping -c1 -W2 10.7.0.2
+expect_rc 0 "down mig" n down "$WORK/mig.yaml"
+
+# --- test prints each TAP line as its check ends, not all at the end ------------------------------
+cat >"$WORK/tap.yaml" <<'YAML'
+name: tap
+nodes:
+  h1: {interfaces: {eth0: 10.8.0.1/24}}
+  h2: {interfaces: {eth0: 10.8.0.2/24}}
+links:
+  - [h1:eth0, h2:eth0]
+tests:
+  - ping: {from: h1, to: h2}
+  - exec: {node: h1, cmd: "sleep 2"}
+YAML
+expect_rc 0 "up tap" n up "$WORK/tap.yaml"
+n test "$WORK/tap.yaml" | while IFS= read -r line; do echo "$(date +%s%N | cut -c1-13) $line"; done >"$WORK/tap.out"
+t1=$(awk '$2 == "ok" && $3 == 1 { print $1 }' "$WORK/tap.out")
+t2=$(awk '$2 == "ok" && $3 == 2 { print $1 }' "$WORK/tap.out")
+check "ok 1 came a second or more before ok 2 (not held back)" test -n "$t1" -a -n "$t2" -a "$((t2 - t1))" -ge 1000
+expect_rc 0 "down tap" n down "$WORK/tap.yaml"
+
 # --- exec's options and arguments ---------------------------------------------------------------
 expect_rc 0 "exec NODE -f FILE CMD: -f after the node is nstopo's" n exec h1 -f "$lab" hostname
 same "it ran hostname, not -f" "h1" "$(cat "$WORK/out")"
