@@ -95,7 +95,7 @@ int cmd_down(int argc, char **argv)
 	} else {
 		struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout),
 					 .progress = progress_action };
-		progress_begin("down", name);
+		progress_begin("down", name, !verbose);
 		int done = apply_plan(&plan, NULL, name, &kv, &ao, &err);
 		progress_end();
 		if (done < 0) {

@@ -104,7 +104,7 @@ int cmd_up(int argc, char **argv)
 	}
 	struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout),
 				 .progress = progress_action };
-	progress_begin("up", want->name);
+	progress_begin("up", want->name, !verbose);
 	if (plan.n && apply_plan(&plan, want, want->name, &kv, &ao, &err) < 0) {
 		progress_end();
 		int sig = progress_stop();

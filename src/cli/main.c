@@ -31,7 +31,8 @@ const struct command commands[] = {
 	{ "exec", cmd_exec, "run a command inside a node (its own exit status)",
 	  "nstopo exec [-f FILE | --lab NAME] NODE [-f FILE | --lab NAME] [--] [CMD [ARGS...]]\n"
 	  "       nstopo exec [-f FILE | --lab NAME] NODE,NODE...|--all CMD [ARGS...]\n"
-	  "  -f, --file FILE  the lab of this file    -l, --lab NAME  the running lab NAME\n"
+	  "  -f, --file FILE  the node of this file's lab\n"
+	  "  -l, --lab NAME   the node of the running lab NAME\n"
 	  "  -a, --all      every node of the lab; on several nodes each output line starts\n"
 	  "                 with its node's name, and the status is the last failure's\n"
 	  "  one CMD string with spaces or shell characters runs as /bin/sh -c CMD;\n"
@@ -211,6 +212,24 @@ int main(int argc, char **argv)
 	return c->run(argc - 1, argv + 1);
 }
 
+/* An option in a usage text is where the synopsis or an option list puts one: after [ or |,
+ * after "] ", "| " or ", ", or first on an indented line; never inside an example command. */
+static bool option_start(const char *text, const char *p)
+{
+	if (p == text)
+		return false;
+	if (p[-1] == '[' || p[-1] == '|')
+		return true;
+	if (p[-1] != ' ' || p - text < 2)
+		return false;
+	if (p[-2] == ']' || p[-2] == '|' || p[-2] == ',')
+		return true;
+	const char *q = p - 1;
+	while (q > text && *q == ' ')
+		q--;
+	return *q == '\n';
+}
+
 /* The completion scripts are made here from the command table and each command's usage text
  * (its --long and -s options), so a command added as a row is completed with no other change. */
 static void usage_options(const struct command *c, char *out, size_t len)
@@ -218,7 +237,7 @@ static void usage_options(const struct command *c, char *out, size_t len)
 	size_t o = 0;
 	out[0] = '\0';
 	for (const char *p = c->usage; *p; p++) {
-		if (*p != '-' || (p > c->usage && p[-1] != ' ' && p[-1] != '[' && p[-1] != '|'))
+		if (*p != '-' || !option_start(c->usage, p))
 			continue;
 		const char *q = p + 1;
 		if (*q == '-')
@@ -308,7 +327,8 @@ static void completion_zsh(void)
 		       c->name, opts);
 	}
 	puts("\tesac\n}\n"
-	     "compdef _nstopo nstopo 2>/dev/null || _nstopo \"$@\"");
+	     "# Autoloaded from fpath: complete now; sourced: register.\n"
+	     "if [ \"$funcstack[1]\" = _nstopo ]; then _nstopo \"$@\"; else compdef _nstopo nstopo; fi");
 }
 
 static void completion_fish(void)

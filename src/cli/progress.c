@@ -77,7 +77,7 @@ static void *repaint(void *arg)
 	return NULL;
 }
 
-void progress_begin(const char *cmd, const char *lab)
+void progress_begin(const char *cmd, const char *lab, bool show)
 {
 	snprintf(P.cmd, sizeof(P.cmd), "%s", cmd);
 	snprintf(P.lab, sizeof(P.lab), "%s", lab);
@@ -97,7 +97,7 @@ void progress_begin(const char *cmd, const char *lab)
 		sigaction(SIGINT, &P.old_int, NULL);
 	if (P.old_term.sa_handler == SIG_IGN)
 		sigaction(SIGTERM, &P.old_term, NULL);
-	P.tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
+	P.tty = show && isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
 	if (!P.tty)
 		return;
 	/* The thread takes no signal: they stay with the main thread, whose calls they interrupt. */
@@ -167,7 +167,7 @@ int progress_stop(void)
 	return got_signal;
 }
 
-void progress_clear(void)
+static void progress_clear(void)
 {
 	if (!P.tty)
 		return;

@@ -8,9 +8,10 @@
 
 struct action;
 
-/* Starts for `up`/`down` of lab: nothing is shown unless stderr is a terminal and the command
- * runs for more than a second; SIGINT and SIGTERM are caught either way (see progress_stop). */
-void progress_begin(const char *cmd, const char *lab);
+/* Starts for `up`/`down` of lab: nothing is shown unless show (not -v, whose lines would mix
+ * with it), stderr is a terminal and the command runs for more than a second; SIGINT and SIGTERM
+ * are caught either way (see progress_stop). */
+void progress_begin(const char *cmd, const char *lab, bool show);
 /* apply_opts.progress: the action about to be done, done of total; -1 stops apply (interrupted). */
 int progress_action(void *arg, const struct action *a, size_t done, size_t total);
 /* A phase without actions ("waiting for the links"). */
@@ -19,7 +20,5 @@ void progress_phase(const char *text);
 int progress_stop(void);
 /* Clears the line, stops the thread, puts the signals back. */
 void progress_end(void);
-/* Lines printed while the status line is shown go through this, so the line is cleared first. */
-void progress_clear(void);
 
 #endif
