@@ -16,6 +16,7 @@ enum { SHOW_AFTER_MS = 1000, REPAINT_MS = 200 };
 
 static struct {
 	pthread_mutex_t mu;
+	pthread_cond_t wake; /* progress_end: stop now, not at the next repaint */
 	pthread_t thread;
 	bool tty, running, shown, stop;
 	char cmd[16], lab[64], what[160];
@@ -68,10 +69,14 @@ static void *repaint(void *arg)
 	pthread_mutex_lock(&P.mu);
 	while (!P.stop) {
 		paint();
-		pthread_mutex_unlock(&P.mu);
-		struct timespec t = { 0, REPAINT_MS * 1000000L };
-		nanosleep(&t, NULL);
-		pthread_mutex_lock(&P.mu);
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += REPAINT_MS * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&P.wake, &P.mu, &t);
 	}
 	pthread_mutex_unlock(&P.mu);
 	return NULL;
@@ -101,6 +106,11 @@ void progress_begin(const char *cmd, const char *lab, bool show)
 	if (!P.tty)
 		return;
 	/* The thread takes no signal: they stay with the main thread, whose calls they interrupt. */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&P.wake, &ca);
+	pthread_condattr_destroy(&ca);
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -184,8 +194,10 @@ void progress_end(void)
 	if (P.running) {
 		pthread_mutex_lock(&P.mu);
 		P.stop = true;
+		pthread_cond_signal(&P.wake);
 		pthread_mutex_unlock(&P.mu);
 		pthread_join(P.thread, NULL);
+		pthread_cond_destroy(&P.wake);
 		P.running = false;
 	}
 	progress_clear();
