@@ -2,7 +2,7 @@
 # Day-to-day command line: default namespace names LAB-NODE, --name to run one file twice at
 # once, exec's options after the node and `--`, one string through /bin/sh -c, exec on several
 # nodes with prefixed lines, capture with real traffic, progress on a terminal only, Ctrl-C
-# during up, and the timeout of an exec: line.
+# during up, and the timeout of an exec: line (30 s of the run).
 . "$(dirname "$0")/lib.sh"
 
 cat >"$WORK/two.yaml" <<'YAML'
@@ -155,6 +155,13 @@ wait $pid
 same "SIGTERM during up: exit 143" 143 $?
 contains "it says so" "interrupted (SIGTERM)" "$WORK/int.out"
 expect_rc 0 "down --lab after it" n down --lab int
+
+# --- an exec: line that never ends: named, with the time, not ETIMEDOUT's text (takes 30 s) -----
+printf 'name: hang\nnodes:\n  a: {exec: ["sleep 100"]}\n' >"$WORK/hang.yaml"
+expect_rc 3 "an exec: line that hangs fails up" n up "$WORK/hang.yaml"
+contains "it says it timed out after 30s" "sleep timed out after 30s" "$WORK/out"
+check "not 'Connection timed out'" bash -c "! grep -q 'Connection timed out' '$WORK/out'"
+expect_rc 0 "down hang" n down --lab hang
 
 expect_rc 0 "down two" n down "$lab"
 check "nothing left" nothing_left
