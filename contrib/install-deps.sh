@@ -7,7 +7,7 @@ set -eu
 BUILD="build-essential cmake pkg-config libyaml-dev libnl-3-dev libnl-route-3-dev \
 libnftnl-dev libmnl-dev libjson-c-dev libcmocka-dev"
 RUN="iproute2 nftables util-linux procps"
-TEST="iputils-ping socat tcpdump graphviz jq libxml2-utils strace frr bird2 clang"
+TEST="iputils-ping socat tcpdump graphviz jq libxml2-utils strace frr bird2 clang dpkg-dev lintian python3"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (sudo $0)" >&2

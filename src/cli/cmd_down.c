@@ -4,6 +4,7 @@
 #include "paths.h"
 #include "cmd.h"
 #include "json_out.h"
+#include "progress.h"
 #include "lock.h"
 #include "netns.h"
 #include "observe.h"
@@ -24,6 +25,7 @@ int cmd_down(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	const char *name = NULL;
@@ -40,6 +42,11 @@ int cmd_down(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case CMD_OPT_NAME:
+		case CMD_OPT_COLOR:
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
 			break;
 		case 'h':
 			command_print_usage(self);
@@ -94,9 +101,15 @@ int cmd_down(int argc, char **argv)
 			printf("lab %s is not running: nothing to remove\n", name);
 	} else {
 		struct apply_opts ao = { .log = verbose && !json ? stdout : NULL,
-					 .color = cmd_color(stdout) };
-		if (apply_plan(&plan, NULL, name, kv, &ao, &err) < 0) {
+					 .color = cmd_color(stdout), .progress = progress_action };
+		progress_begin("down", name, !verbose && !json);
+		int done = apply_plan(&plan, NULL, name, kv, &ao, &err);
+		progress_end();
+		if (done < 0) {
 			rc = cmd_fail(&err);
+			if (progress_stop())
+				fprintf(stderr, "nstopo: lab %s is partly removed: run `nstopo down --lab %s` "
+						"to finish\n", name, name);
 			goto out;
 		}
 		if (json)

@@ -269,6 +269,7 @@ int cmd_list(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	bool json = false;
@@ -277,7 +278,10 @@ int cmd_list(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = true;
-		else if (c == 'h') {
+		else if (c == CMD_OPT_NAME || c == CMD_OPT_COLOR) {
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
+		} else if (c == 'h') {
 			command_print_usage(self);
 			return NST_EXIT_OK;
 		} else

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,33 @@ static int test_all_pairs(const struct topo_lab *lab, bool json)
 	return failed ? NST_EXIT_DIFFERS : NST_EXIT_OK;
 }
 
+/* TAP lines in order, each printed as soon as it and every check before it have their result
+ * (the checks run concurrently), so a long run shows its progress line by line. */
+struct tap_stream {
+	pthread_mutex_t mu;
+	const struct check_result *r;
+	bool *done;
+	size_t n, next;
+	bool json; /* the report is one JSON document at the end: no TAP lines */
+};
+
+static void tap_done(void *arg, size_t i)
+{
+	struct tap_stream *t = arg;
+	pthread_mutex_lock(&t->mu);
+	t->done[i] = true;
+	if (t->json) {
+		pthread_mutex_unlock(&t->mu);
+		return;
+	}
+	if (t->next == 0 && t->done[0])
+		fprintf(stdout, "TAP version 13\n1..%zu\n", t->n);
+	for (; t->next < t->n && t->done[t->next]; t->next++)
+		report_tap_line(stdout, t->r, t->next);
+	fflush(stdout);
+	pthread_mutex_unlock(&t->mu);
+}
+
 static int test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs, bool json)
 {
 	struct nst_err err = { 0 };
@@ -108,7 +136,17 @@ static int test_lab(const struct topo_lab *lab, const char *junit, bool all_pair
 	size_t n = lab->n_checks;
 	struct check_result *r = xcalloc(n + 1, sizeof(*r));
 	double start = seconds_now();
-	int failed = check_run(lab, r, &err);
+	struct tap_stream t = { .mu = PTHREAD_MUTEX_INITIALIZER, .r = r, .n = n,
+				.done = xcalloc(n + 1, sizeof(bool)), .json = json };
+	struct check_each each = { tap_done, &t };
+	int failed = check_run_each(lab, r, &each, &err);
+	if (failed >= 0 && !json && t.next < n) { /* some never ran: printed in full, as before */
+		if (t.next == 0)
+			fprintf(stdout, "TAP version 13\n1..%zu\n", n);
+		for (; t.next < n; t.next++)
+			report_tap_line(stdout, r, t.next);
+	}
+	free(t.done);
 	if (failed < 0) {
 		free(r);
 		return cmd_fail(&err);
@@ -117,8 +155,10 @@ static int test_lab(const struct topo_lab *lab, const char *junit, bool all_pair
 		free(r);
 		return NST_EXIT_SYSTEM;
 	}
+	if (!json && n == 0)
+		fprintf(stdout, "TAP version 13\n1..0\n");
 	if (!json)
-		report_tap(stdout, r, n);
+		report_tap_end(stdout, r, n);
 	if (junit && write_junit(junit, lab->name, r, n, seconds_now() - start) < 0) {
 		fprintf(stderr, "nstopo test: cannot write %s: %s\n", junit, strerror(errno));
 		free(r);
@@ -142,6 +182,7 @@ int cmd_test(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	const char *junit = NULL;
@@ -161,6 +202,11 @@ int cmd_test(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case CMD_OPT_NAME:
+		case CMD_OPT_COLOR:
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
 			break;
 		case 'h':
 			command_print_usage(self);

@@ -3,12 +3,14 @@
 #include "apply.h"
 #include "cmd.h"
 #include "json_out.h"
+#include "progress.h"
 #include "lock.h"
 #include "observe.h"
 #include "plan.h"
 
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -37,6 +39,7 @@ int cmd_up(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	bool dry = false, verbose = false, test = false, json = false;
@@ -72,6 +75,11 @@ int cmd_up(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case CMD_OPT_NAME:
+		case CMD_OPT_COLOR:
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
 			break;
 		case 'h':
 			command_print_usage(self);
@@ -117,18 +125,30 @@ int cmd_up(int argc, char **argv)
 		plan_print(stdout, &plan, cmd_color(stdout));
 		goto out;
 	}
-	struct apply_opts ao = { .log = verbose && !json ? stdout : NULL, .color = cmd_color(stdout) };
+	struct apply_opts ao = { .log = verbose && !json ? stdout : NULL, .color = cmd_color(stdout),
+				 .progress = progress_action };
+	progress_begin("up", want->name, !verbose && !json);
 	if (plan.n && apply_plan(&plan, want, want->name, kv, &ao, &err) < 0) {
-		rc = cmd_fail(&err);
-		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up` again to finish, or "
-				"`nstopo down` to remove it\n", want->name);
+		progress_end();
+		int sig = progress_stop();
+		rc = sig ? 128 + sig : cmd_fail(&err);
+		if (sig)
+			fprintf(stderr, "nstopo: interrupted (%s): %s\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM",
+				err.msg);
+		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up %s%s%s%s` again to finish, "
+				"or `nstopo down --lab %s` to remove it\n", want->name,
+			cmd_lab_name ? "--name " : "", cmd_lab_name ? cmd_lab_name : "",
+			cmd_lab_name ? " " : "", argv[optind], want->name);
 		goto out;
 	}
 	if (!dry)
 		cmd_list_record(want, argv[optind]);
 	/* Up means it carries traffic, and the kernel brings links up in the background: wait for
 	 * them, on a lab that was already up too (there it costs one dump per namespace). */
-	if (!dry && wait > 0 && apply_wait_ready(want, kv, (int)(wait * 1000), &err) < 0) {
+	progress_phase("waiting for the links to come up");
+	int ready = dry || wait <= 0 ? 0 : apply_wait_ready(want, kv, (int)(wait * 1000), &err);
+	progress_end();
+	if (ready < 0) {
 		if (!err.obj[0])
 			nst_err_obj(&err, "lab %s", want->name);
 		rc = cmd_fail(&err);

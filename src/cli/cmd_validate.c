@@ -15,6 +15,7 @@ int cmd_validate(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	bool json = false;
@@ -25,7 +26,10 @@ int cmd_validate(int argc, char **argv)
 			json = true;
 		else if (c == 'S')
 			cmd_strict = true;
-		else if (c == 'h') {
+		else if (c == CMD_OPT_NAME || c == CMD_OPT_COLOR) {
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
+		} else if (c == 'h') {
 			command_print_usage(self);
 			return NST_EXIT_OK;
 		} else

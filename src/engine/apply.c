@@ -657,7 +657,7 @@ static int run_to_end(struct applier *A, const struct topo_node *node, struct kn
 	while (l && tail[l - 1] == '\n')
 		tail[--l] = '\0';
 	if (status < 0)
-		nst_err_set(err, ETIMEDOUT, "%s did not finish within %d s%s%s", argv[0],
+		nst_err_set(err, 0, "%s timed out after %ds and was stopped%s%s", argv[0],
 			    EXEC_TIMEOUT_MS / 1000, l ? "; its output ends with:\n" : "", tail);
 	else
 		nst_err_set(err, 0, "%s exited with status %d%s%s", argv[0], status,
@@ -882,6 +882,8 @@ static int apply_actions(struct applier *A, const struct apply_opts *opts, struc
 	bool stopped = false, envs_waited = false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct action *a = &p->v[i];
+		if (opts && opts->progress && opts->progress(opts->progress_arg, a, i, p->n) < 0)
+			return nst_err_set(err, EINTR, "stopped after %zu of %zu changes", i, p->n);
 		/* Links, addresses and routes need only the network namespace; what comes after
 		 * (NAT, files, daemons, exec: after_envs in plan_kinds.h) may need the mount namespace. */
 		if (!envs_waited && plan_kind(a->kind)->after_envs) {

@@ -241,6 +241,8 @@ struct job {
 	struct netns from;     /* the node the check runs from (ping, tcp) or in (route, exec) */
 	struct netns holder;   /* tcp: the node holding the target; no name when none */
 	uint16_t id;
+	const struct check_each *each; /* told when the result is in; NULL for none */
+	size_t index;
 };
 
 static void addr_text(uint8_t family, const uint8_t a[16], char *buf, size_t len)
@@ -412,13 +414,15 @@ static void run_job(void *arg)
 	if (job_open(&j->from) < 0) {
 		snprintf(j->r->reason, sizeof(j->r->reason), "node %s is gone (its namespace was removed or "
 			 "replaced while the checks ran)", j->c->node);
-		return;
+	} else {
+		if (j->holder.name && job_open(&j->holder) < 0)
+			job_close(&j->holder); /* as when no node holds the target: no listener of ours */
+		run_job_open(j);
+		job_close(&j->from);
+		job_close(&j->holder);
 	}
-	if (j->holder.name && job_open(&j->holder) < 0)
-		job_close(&j->holder); /* as when no node holds the target: no listener of our own */
-	run_job_open(j);
-	job_close(&j->from);
-	job_close(&j->holder);
+	if (j->each)
+		j->each->done(j->each->arg, j->index);
 }
 
 static void run_job_open(struct job *j)
@@ -614,6 +618,12 @@ static int open_node(const struct running *run, const struct topo_lab *lab, cons
 
 int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_err *err)
 {
+	return check_run_each(lab, out, NULL, err);
+}
+
+int check_run_each(const struct topo_lab *lab, struct check_result *out,
+		   const struct check_each *each, struct nst_err *err)
+{
 	struct running run = { 0 };
 	if (netns_init(err) < 0 || observe_find_nodes(lab->name, NULL, &run.refs, &run.n, err) < 0)
 		return -1;
@@ -628,6 +638,8 @@ int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_e
 		j->holder.fd = -1;
 		j->from.fd = -1;
 		j->id = (uint16_t)((getpid() * 31 + (int)i * 7919) & 0xffff);
+		j->each = each;
+		j->index = i;
 		memset(j->r, 0, sizeof(*j->r));
 		check_title(j->c, j->r->title, sizeof(j->r->title));
 	}

@@ -13,6 +13,13 @@
 /* Runs every check of lab (indexes match lab->checks). Returns the number that failed, or -1
  * when the lab cannot be checked at all (not running: err says why). */
 int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_err *err);
+/* The same, calling done(arg, i) from the worker thread as soon as check i has its result. */
+struct check_each {
+	void (*done)(void *arg, size_t i);
+	void *arg;
+};
+int check_run_each(const struct topo_lab *lab, struct check_result *out,
+		   const struct check_each *each, struct nst_err *err);
 
 /* Every node pings every other node's addresses of the families it has an address in; prints a
  * matrix and the count like Mininet's pingall on out, or (json not NULL) sets *json to a new

@@ -1289,9 +1289,10 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 			name = v;
 			lab->name_loc = loc_of(L, v);
 			if ((s = want_str(L, v, "name")))
-				lab->name = arena_strdup(&lab->arena, s);
+				topo_lab_set_name(lab, s);
 		} else if (strcmp(k->value, "prefix") == 0) {
 			lab->prefix_loc = loc_of(L, v);
+			lab->prefix_set = true;
 			if ((s = want_str(L, v, "prefix")))
 				lab->prefix = arena_strdup(&lab->arena, s);
 		} else if (strcmp(k->value, "nodes") == 0) {

@@ -249,7 +249,8 @@ const char *topo_uplink_table(char *buf, size_t len, const char *lab);
 struct topo_lab {
 	struct arena arena; /* owns every string and array below */
 	char *name;
-	char *prefix; /* "" when none */
+	char *prefix; /* the namespace names' prefix: the file's `prefix:`, else "NAME-" */
+	bool prefix_set; /* the file has a `prefix:` key (even "") */
 	char *file;   /* the topology file as given, NULL when observed */
 	char *dir;    /* its directory, for `from:` paths */
 	struct topo_node **nodes; /* stable pointers; the index is the node's id */
@@ -270,6 +271,9 @@ struct topo_lab {
 
 struct topo_lab *topo_lab_new(void);
 void topo_lab_free(struct topo_lab *lab);
+/* Gives the lab its name (the file's, or --name's) and, when the file has no `prefix:`, the
+ * default prefix "NAME-" that keeps labs reusing node names apart. Before any topo_node_netns. */
+void topo_lab_set_name(struct topo_lab *lab, const char *name);
 
 /* Adding a name twice returns the existing node. */
 struct topo_node *topo_node_add(struct topo_lab *lab, const char *name, struct srcloc loc);

@@ -77,7 +77,7 @@ static void check_names(struct checker *C)
 		SAY(C, lab->name_loc,
 		    "invalid lab name '%s' (lower-case letters, digits and '-', starting with a letter "
 		    "or digit, at most %d characters)", lab->name, TOPO_LAB_NAME_MAX);
-	for (const char *p = lab->prefix; *p; p++)
+	for (const char *p = lab->prefix; lab->prefix_set && *p; p++)
 		if (!name_char(*p)) {
 			SAY(C, lab->prefix_loc,
 			    "invalid prefix '%s' (letters, digits, '_', '.' and '-' only)", lab->prefix);

@@ -97,10 +97,32 @@ static void test_minimal(void **state)
 	struct topo_lab *lab = load("name: a\nnodes: {h1: {}}\n", &d);
 	assert_int_equal(d.n, 0);
 	assert_string_equal(lab->name, "a");
-	assert_string_equal(lab->prefix, "");
+	/* Without `prefix:`, namespaces are LAB-NODE: two labs may reuse node names. */
+	assert_string_equal(lab->prefix, "a-");
+	assert_string_equal(topo_node_netns(lab, node_of(lab, "h1")), "a-h1");
 	assert_int_equal(lab->n_nodes, 1);
 	assert_int_equal(lab->n_links, 0);
 	assert_null(lab->uplink);
+	topo_lab_free(lab);
+	diags_free(&d);
+}
+
+static void test_prefix_keys(void **state)
+{
+	struct diags d = { 0 };
+	/* An explicit empty prefix keeps the bare names, in either order of the keys. */
+	struct topo_lab *lab = load("prefix: \"\"\nname: a\nnodes: {h1: {}}\n", &d);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(topo_node_netns(lab, node_of(lab, "h1")), "h1");
+	topo_lab_free(lab);
+	lab = load("name: a\nprefix: p.\nnodes: {h1: {}}\n", &d);
+	assert_string_equal(topo_node_netns(lab, node_of(lab, "h1")), "p.h1");
+	topo_lab_free(lab);
+	/* --name: the lab and its default prefix follow the new name. */
+	lab = load("name: a\nnodes: {h1: {}}\n", &d);
+	topo_lab_set_name(lab, "b");
+	assert_string_equal(lab->name, "b");
+	assert_string_equal(topo_node_netns(lab, node_of(lab, "h1")), "b-h1");
 	topo_lab_free(lab);
 	diags_free(&d);
 }
@@ -440,6 +462,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_prefix_keys),
 		cmocka_unit_test(test_all_forms_nodes),
 		cmocka_unit_test(test_all_forms_interfaces),
 		cmocka_unit_test(test_all_forms_routes),
