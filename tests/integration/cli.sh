@@ -33,7 +33,7 @@ expect_rc 0 "exec -f FILE --name picks the copy" n exec --name copy -f "$lab" h1
 expect_rc 2 "an invalid --name" n up --name 'Bad_Name' "$lab"
 contains "it says so" "--name: invalid lab name 'Bad_Name'" "$WORK/out"
 expect_rc 0 "list shows both" n list
-contains "list: copy" "copy:" "$WORK/out"
+contains "list: copy" "copy  from" "$WORK/out"
 expect_rc 0 "down --name copy" n down --name copy "$lab"
 same "only the copy is gone" "two-h1 two-h2" "$(ip netns list | awk '{print $1}' | sort | tr '\n' ' ' | sed 's/ $//')"
 
