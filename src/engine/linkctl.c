@@ -1,6 +1,7 @@
 /* linkctl.c - links of a running lab changed by hand; see linkctl.h. */
 #include "linkctl.h"
 #include "nl.h"
+#include "kview.h"
 #include "observe.h"
 #include "qdisc.h"
 
@@ -72,11 +73,11 @@ int linkctl_apply(const char *lab, const char *node_name, const char *ifname, co
 		  char *done, size_t len, struct nst_err *err)
 {
 	struct topo_lab *have = NULL;
-	struct kview kv = { 0 };
+	struct kview *kv = kview_new();
 	int rc = -1;
 	if (done && len)
 		done[0] = '\0';
-	if (observe_lab(lab, NULL, &have, &kv, err) < 0)
+	if (observe_lab(lab, NULL, &have, kv, err) < 0)
 		goto out;
 	const struct topo_node *node = topo_node_find(have, node_name);
 	const struct topo_iface *iface = node ? topo_iface_find(node, ifname) : NULL;
@@ -84,15 +85,15 @@ int linkctl_apply(const char *lab, const char *node_name, const char *ifname, co
 		nst_err_input(err, "lab %s has no link at %s:%s", lab, node_name, ifname);
 		goto out;
 	}
-	if (op->state >= 0 && set_state(have, &kv, &have->links[iface->link], op->state == 1, err) < 0)
+	if (op->state >= 0 && set_state(have, kv, &have->links[iface->link], op->state == 1, err) < 0)
 		goto out;
-	if (op->impair && set_impair(&kv, node, iface, op, done, len, err) < 0)
+	if (op->impair && set_impair(kv, node, iface, op, done, len, err) < 0)
 		goto out;
 	if (!op->impair && done)
 		impair_text(iface->impair, done, len);
 	rc = 0;
 out:
-	kview_free(&kv);
+	kview_free(kv);
 	topo_lab_free(have);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "load_yaml.h"
+#include "routing.h"
 #include "validate.h"
 
 static char *read_all(const char *path, size_t *len)
@@ -50,8 +51,8 @@ static char *actual_of(const char *path)
 {
 	struct diags d = { 0 };
 	struct topo_lab *lab = load_yaml_file(path, &d);
-	if (lab)
-		validate_lab(lab, &d);
+	if (lab && validate_lab(lab, &d))
+		routing_lab(lab, &d);
 	diags_sort(&d);
 	size_t cap = 256, n = 0;
 	char *out = calloc(1, cap);
