@@ -95,6 +95,7 @@ int cmd_link(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "lab", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	struct target t = { 0 };
@@ -107,6 +108,11 @@ int cmd_link(int argc, char **argv)
 			break;
 		case 'l':
 			t.lab = optarg;
+			break;
+		case CMD_OPT_NAME:
+		case CMD_OPT_COLOR:
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
 			break;
 		case 'h':
 			command_print_usage(self);
