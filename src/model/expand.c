@@ -945,8 +945,10 @@ static void read_addressing(struct ex *x, struct ynode *m, struct pools *ps)
 				continue;
 			unsigned w = width_of(a->fam), pl = a->plen < b->plen ? a->plen : b->plen;
 			u128 mask = pl ? ~(u128)0 << (w - pl) : 0;
-			if ((a->base & mask) == (b->base & mask))
+			if ((a->base & mask) == (b->base & mask)) {
 				say(x, b->at, "addressing: the %s pool overlaps the %s pool", b->what, a->what);
+				b->fam = 0; /* unused, so that the error is not repeated as duplicates */
+			}
 		}
 }
 
@@ -1204,7 +1206,8 @@ bool expand_tree(struct ytree *tree, const char *file, struct diags *d)
 		}
 		put(&x, out, k, v);
 	}
-	tree->root = out;
+	/* past the bound, what was made is cut short anywhere: nothing of it is worth checking */
+	tree->root = x.over ? NULL : out;
 	strmap_free(&x.groups);
 	strmap_free(&x.node_index);
 	strmap_free(&x.taken);

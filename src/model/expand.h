@@ -16,7 +16,8 @@ enum {
 
 /* Rewrites tree->root, a mapping, into the plain form; what it makes lives in the tree's arena
  * and the file's own nodes are never changed (aliases may share them). Errors go to d; returns
- * false when there were any (the tree is still whole, so the loader can report the rest). */
+ * false when there were any: the tree is then still whole, so the loader can report the rest,
+ * except past EXPAND_MAX_NODES, where tree->root is NULL. */
 bool expand_tree(struct ytree *tree, const char *file, struct diags *d);
 
 /* The tree as YAML text in a malloc'd, NUL-terminated buffer the caller frees; NULL when
