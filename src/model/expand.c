@@ -420,11 +420,13 @@ static void resolve_node(struct ex *x, struct xnode *xn)
 		}
 	}
 	struct ynode *final = base ? merge(x, base, own) : own;
-	if (final == base || final == own) /* a mapping of its own, to add addresses to */
-		final = copy_shallow(x, final);
+	/* a mapping of its own, to add addresses to; group first, where expanding again puts it */
+	xn->value = mk(x, Y_MAP, v);
 	if (names && names->n)
-		set_key(x, final, "group", names, g);
-	xn->value = final;
+		put(x, xn->value, mk_str(x, g, "group"), names);
+	for (size_t i = 0; i + 1 < final->n; i += 2)
+		add(x, xn->value, final->items[i]), add(x, xn->value, final->items[i + 1]);
+	final = xn->value;
 	struct ynode *kind = ytree_map_get(final, "kind");
 	const char *k = kind && kind->type == Y_SCALAR ? kind->value : "host";
 	xn->bridge = strcmp(k, "bridge") == 0;
