@@ -245,35 +245,112 @@ static char *range_name(struct ex *x, const char *s, const struct range *r, size
 	return arena_printf(x->a, "%.*s%0*u%s", (int)r->pre, s, (int)r->widths[i], r->vals[i], r->post);
 }
 
-/* {n}, {n+K}, {n-K}: the offset of the next one from s and its length, or NULL. */
-static const char *find_tpl(const char *s, long *delta, size_t *len)
+/* A template is {EXPR}: integers, n (the index), + - * / % and parentheses, with the usual
+ * precedence, and at least one n. Anything else in braces (BIRD's blocks) is left alone. */
+struct tpl {
+	const char *p;
+	long long n;
+	bool has_n, ok, undefined; /* undefined: a division by zero, or out of range */
+};
+
+static long long tpl_expr(struct tpl *t, int depth);
+
+static long long tpl_factor(struct tpl *t, int depth)
 {
-	for (const char *p = strstr(s, "{n"); p; p = strstr(p + 1, "{n")) {
-		const char *q = p + 2;
-		long k = 0;
-		if (*q == '+' || *q == '-') {
-			char sign = *q++;
-			if (*q < '0' || *q > '9')
-				continue;
-			while (*q >= '0' && *q <= '9' && k < 100000000)
-				k = k * 10 + (*q++ - '0');
-			if (sign == '-')
-				k = -k;
+	while (*t->p == ' ')
+		t->p++;
+	if (*t->p == 'n') {
+		t->p++;
+		t->has_n = true;
+		return t->n;
+	}
+	if (*t->p == '(' && depth < 8) {
+		t->p++;
+		long long v = tpl_expr(t, depth + 1);
+		while (*t->p == ' ')
+			t->p++;
+		if (*t->p++ != ')')
+			t->ok = false;
+		return v;
+	}
+	if (*t->p < '0' || *t->p > '9') {
+		t->ok = false;
+		return 0;
+	}
+	long long v = 0;
+	while (*t->p >= '0' && *t->p <= '9') {
+		if (v > 100000000)
+			t->ok = false;
+		v = v * 10 + (*t->p++ - '0');
+	}
+	return v;
+}
+
+static long long tpl_term(struct tpl *t, int depth)
+{
+	long long v = tpl_factor(t, depth);
+	for (;;) {
+		while (*t->p == ' ')
+			t->p++;
+		char op = *t->p;
+		if (op != '*' && op != '/' && op != '%')
+			return v;
+		t->p++;
+		long long r = tpl_factor(t, depth);
+		if (op == '*')
+			v = v * r;
+		else if (r == 0)
+			t->undefined = true;
+		else
+			v = op == '/' ? v / r : v % r;
+		if (v > 1000000000000LL || v < -1000000000000LL) {
+			t->undefined = true;
+			v = 0;
 		}
-		if (*q != '}')
+	}
+}
+
+static long long tpl_expr(struct tpl *t, int depth)
+{
+	long long v = tpl_term(t, depth);
+	for (;;) {
+		while (*t->p == ' ')
+			t->p++;
+		char op = *t->p;
+		if (op != '+' && op != '-')
+			return v;
+		t->p++;
+		long long r = tpl_term(t, depth);
+		v = op == '+' ? v + r : v - r;
+	}
+}
+
+/* The next template in s: where it starts, its length and its value for index n; NULL if none. */
+static const char *find_tpl(const char *s, long long n, long long *value, size_t *len, bool *undefined)
+{
+	for (const char *p = strchr(s, '{'); p; p = strchr(p + 1, '{')) {
+		struct tpl t = { .p = p + 1, .n = n, .ok = true };
+		long long v = tpl_expr(&t, 0);
+		while (*t.p == ' ')
+			t.p++;
+		if (!t.ok || !t.has_n || *t.p != '}')
 			continue;
-		*delta = k;
-		*len = (size_t)(q + 1 - p);
+		*value = v;
+		*len = (size_t)(t.p + 1 - p);
+		*undefined = t.undefined;
 		return p;
 	}
 	return NULL;
 }
 
+/* s with its templates filled in for index n, or NULL when it has none. A template that divides
+ * by zero is left as written, for the loader to refuse where it stands. */
 static char *subst(struct ex *x, const char *s, long n)
 {
-	long delta;
+	long long v;
 	size_t len;
-	const char *p = find_tpl(s, &delta, &len);
+	bool undef;
+	const char *p = find_tpl(s, n, &v, &len, &undef);
 	if (!p)
 		return NULL;
 	size_t cap = strlen(s) + 32, used = 0;
@@ -281,14 +358,17 @@ static char *subst(struct ex *x, const char *s, long n)
 	while (p) {
 		size_t lit = (size_t)(p - s);
 		char num[32];
-		int nl = snprintf(num, sizeof(num), "%ld", n + delta);
-		while (used + lit + (size_t)nl + 1 > cap)
+		const char *rep = num;
+		size_t rl = (size_t)snprintf(num, sizeof(num), "%lld", v);
+		if (undef)
+			rep = p, rl = len;
+		while (used + lit + rl + 1 > cap)
 			out = xrealloc(out, cap *= 2);
 		memcpy(out + used, s, lit);
-		memcpy(out + used + lit, num, (size_t)nl);
-		used += lit + (size_t)nl;
+		memcpy(out + used + lit, rep, rl);
+		used += lit + rl;
 		s = p + len;
-		p = find_tpl(s, &delta, &len);
+		p = find_tpl(s, n, &v, &len, &undef);
 	}
 	size_t rest = strlen(s);
 	while (used + rest + 1 > cap)
@@ -301,10 +381,11 @@ static char *subst(struct ex *x, const char *s, long n)
 
 static bool has_tpl(const struct ynode *t)
 {
-	long d;
+	long long v;
 	size_t l;
+	bool u;
 	if (t->type == Y_SCALAR)
-		return find_tpl(t->value, &d, &l) != NULL;
+		return find_tpl(t->value, 1, &v, &l, &u) != NULL;
 	for (size_t i = 0; i < t->n; i++)
 		if (has_tpl(t->items[i]))
 			return true;

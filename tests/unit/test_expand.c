@@ -84,17 +84,25 @@ static void ranges_and_templates(void **state)
 				       "nodes:\n"
 				       "  r[1-3,7]:\n"
 				       "    kind: router\n"
-				       "    interfaces: {lo: \"10.0.{n}.{n+1}/32\"}\n"
+				       "    interfaces: {lo: \"10.0.{n}.{n+1}/32\", z: \"10.{n/2}.{(n-1)*3%4}.1/24\"}\n"
+				       "    exec: [\"echo {nn} { n } {x} {(n} {n/0}\"]\n"
 				       "  l[01-03]: {}\n"
 				       "links:\n"
-				       "  - [\"r[1-3]:e{n}\", \"l[01-03]:up\"]\n");
+				       "  - [\"r[1-3]:e{n}\", \"l[01-03]:up\"]\n"
+				       "  - [\"r[1-3,7]:z\", \"r[2-3,7,1]:y\"]\n");
 	char buf[CIDR_STR_MAX];
 	assert_int_equal(lab->n_nodes, 7);
 	assert_non_null(topo_node_find(lab, "r7"));
 	assert_null(topo_node_find(lab, "r4"));
 	assert_non_null(topo_node_find(lab, "l02"));
 	assert_string_equal(addr_of(lab, "r7", "lo", buf), "10.0.7.8/32");
-	assert_int_equal(lab->n_links, 3);
+	assert_string_equal(addr_of(lab, "r7", "z", buf), "10.3.2.1/24");
+	/* braces that are no template (BIRD's blocks) and a division by zero are left as written */
+	assert_string_equal(topo_node_find(lab, "r7")->execs[0].argv[1], "{nn}");
+	assert_string_equal(topo_node_find(lab, "r7")->execs[0].argv[2], "7");
+	assert_string_equal(topo_node_find(lab, "r7")->execs[0].argv[3], "{x}");
+	assert_string_equal(topo_node_find(lab, "r7")->execs[0].argv[5], "{n/0}");
+	assert_int_equal(lab->n_links, 7);
 	assert_non_null(topo_iface_find(topo_node_find(lab, "r2"), "e2"));
 	assert_true(topo_iface_find(topo_node_find(lab, "l02"), "up")->link >= 0);
 	topo_lab_free(lab);
