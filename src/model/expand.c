@@ -46,7 +46,7 @@ struct ex {
 	const char *file;
 	struct diags *d;
 	const struct ynode *cur; /* the range or pattern being expanded, for the bound's error */
-	uint64_t made;
+	uint64_t made, work;
 	bool over, errors;
 	struct ynode *dflt_node, *dflt_link, *dflt_test;
 	struct strmap groups; /* name -> its settings (a mapping, or NULL) */
@@ -92,6 +92,18 @@ static struct ynode *mk(struct ex *x, enum ynode_type t, const struct ynode *at)
 		x->over = true;
 	}
 	return n;
+}
+
+/* Steps that make nothing (looking for templates, matching keys) count too, or a small file
+ * could ask for hours of them: a long range over a large aliased body. */
+static void spend(struct ex *x, uint64_t steps, const struct ynode *at)
+{
+	x->work += steps;
+	if (x->work > EXPAND_MAX_WORK && !x->over) {
+		say(x, x->cur ? x->cur : at, "expanding the file takes more than %d steps (a long range "
+					     "over a large body?)", EXPAND_MAX_WORK);
+		x->over = true;
+	}
 }
 
 static struct ynode *mk_str(struct ex *x, const struct ynode *at, const char *s)
@@ -153,6 +165,7 @@ static struct ynode *merge(struct ex *x, struct ynode *base, struct ynode *over)
 		return base;
 	if (base->type != Y_MAP || over->type != Y_MAP)
 		return over;
+	spend(x, base->n * over->n / 4 + 1, over);
 	struct ynode *m = mk(x, Y_MAP, over);
 	for (size_t i = 0; i + 1 < over->n; i += 2) {
 		struct ynode *bv = ytree_map_get(base, over->items[i]->value);
@@ -255,6 +268,15 @@ struct tpl {
 
 static long long tpl_expr(struct tpl *t, int depth);
 
+/* Values stay within +-10^12, far from overflow whatever follows. */
+static long long tpl_clamp(struct tpl *t, __int128 v)
+{
+	if (v <= 1000000000000LL && v >= -1000000000000LL)
+		return (long long)v;
+	t->undefined = true;
+	return 0;
+}
+
 static long long tpl_factor(struct tpl *t, int depth)
 {
 	while (*t->p == ' ')
@@ -278,10 +300,11 @@ static long long tpl_factor(struct tpl *t, int depth)
 		return 0;
 	}
 	long long v = 0;
-	while (*t->p >= '0' && *t->p <= '9') {
+	for (; *t->p >= '0' && *t->p <= '9'; t->p++) {
 		if (v > 100000000)
-			t->ok = false;
-		v = v * 10 + (*t->p++ - '0');
+			t->ok = false; /* no such number in a lab; read on without growing it */
+		else
+			v = v * 10 + (*t->p - '0');
 	}
 	return v;
 }
@@ -297,16 +320,14 @@ static long long tpl_term(struct tpl *t, int depth)
 			return v;
 		t->p++;
 		long long r = tpl_factor(t, depth);
+		__int128 w = v;
 		if (op == '*')
-			v = v * r;
+			w *= r;
 		else if (r == 0)
 			t->undefined = true;
 		else
-			v = op == '/' ? v / r : v % r;
-		if (v > 1000000000000LL || v < -1000000000000LL) {
-			t->undefined = true;
-			v = 0;
-		}
+			w = op == '/' ? v / r : v % r;
+		v = tpl_clamp(t, w);
 	}
 }
 
@@ -321,7 +342,7 @@ static long long tpl_expr(struct tpl *t, int depth)
 			return v;
 		t->p++;
 		long long r = tpl_term(t, depth);
-		v = op == '+' ? v + r : v - r;
+		v = tpl_clamp(t, op == '+' ? (__int128)v + r : (__int128)v - r);
 	}
 }
 
@@ -379,15 +400,18 @@ static char *subst(struct ex *x, const char *s, long n)
 	return r;
 }
 
-static bool has_tpl(const struct ynode *t)
+static bool has_tpl(struct ex *x, const struct ynode *t)
 {
 	long long v;
 	size_t l;
 	bool u;
+	spend(x, 1 + t->len / 16, t);
+	if (x->over)
+		return false;
 	if (t->type == Y_SCALAR)
 		return find_tpl(t->value, 1, &v, &l, &u) != NULL;
 	for (size_t i = 0; i < t->n; i++)
-		if (has_tpl(t->items[i]))
+		if (has_tpl(x, t->items[i]))
 			return true;
 	return false;
 }
@@ -395,7 +419,7 @@ static bool has_tpl(const struct ynode *t)
 /* t with every {n} filled in; t itself when it has none (shared, never changed). */
 static struct ynode *fill(struct ex *x, struct ynode *t, long n)
 {
-	if (!t || !has_tpl(t))
+	if (!t || !has_tpl(x, t))
 		return t;
 	if (t->type == Y_SCALAR) {
 		struct ynode *c = mk(x, Y_SCALAR, t);
@@ -543,8 +567,10 @@ static void expand_nodes(struct ex *x, struct ynode *m)
 			continue;
 		}
 		x->cur = k;
+		bool tpl = has_tpl(x, v);
 		for (size_t j = 0; j < r.n && !x->over; j++)
-			add_node(x, mk_str(x, k, range_name(x, k->value, &r, j)), fill(x, v, r.vals[j]), k);
+			add_node(x, mk_str(x, k, range_name(x, k->value, &r, j)),
+				 tpl ? fill(x, v, r.vals[j]) : v, k);
 	}
 	for (size_t i = 0; i < x->n_nodes; i++)
 		resolve_node(x, &x->nodes[i]);

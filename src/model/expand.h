@@ -12,6 +12,7 @@
 enum {
 	EXPAND_MAX_RANGE = 10000,  /* names in one range, like r[1-10000] */
 	EXPAND_MAX_NODES = 500000, /* YAML nodes the expansion may make, over the whole file */
+	EXPAND_MAX_WORK = 20000000, /* and steps it may take (well under a second) */
 };
 
 /* Rewrites tree->root, a mapping, into the plain form; what it makes lives in the tree's arena

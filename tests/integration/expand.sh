@@ -67,4 +67,15 @@ check "... and changes no address: only additions (and /etc/hosts, which lists t
 expect_rc 0 "... up" n up "$WORK/more.yaml"
 expect_rc 0 "down" n down "$WORK/more.yaml"
 check "nothing left" wait_until 2000 nothing_left
+
+# The benchmark's compact files are the labs gen.sh writes out in full.
+bench=$(dirname "$0")/../bench
+for shape in chain star; do
+	sed 's/@N@/12/g; s/@N1@/11/g' "$bench/$shape.yaml" >"$WORK/$shape.yaml"
+	"$bench/gen.sh" $shape 12 yaml >"$WORK/$shape.gen.yaml"
+	expect_rc 0 "bench $shape: up of gen.sh's file" n up "$WORK/$shape.gen.yaml"
+	expect_rc 0 "... diff of the compact file is clean" n diff "$WORK/$shape.yaml"
+	expect_rc 0 "... down" n down "$WORK/$shape.yaml"
+done
+check "nothing left" wait_until 2000 nothing_left
 finish
