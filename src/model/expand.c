@@ -161,7 +161,7 @@ static struct ynode *merge(struct ex *x, struct ynode *base, struct ynode *over)
 		return over;
 	if (!over)
 		return base;
-	if (ytree_is_null(over) && base->type == Y_MAP)
+	if (ytree_is_null(over)) /* a key left empty keeps what it had */
 		return base;
 	if (base->type != Y_MAP || over->type != Y_MAP)
 		return over;
@@ -953,9 +953,7 @@ static bool next_block(struct ex *x, struct pool *p, u128 *start)
 	unsigned host_bits = width_of(p->fam) - p->blen;
 	while (p->next < p->count) {
 		u128 s = p->base + ((u128)p->next++ << host_bits);
-		u128 e = s + (((u128)1 << host_bits) - 1);
-		if (host_bits == 128)
-			e = ~(u128)0;
+		u128 e = s + (((u128)1 << host_bits) - 1); /* host_bits < 128: a pool is never /0 */
 		if (!hand_in(x, p->fam, s, e)) {
 			*start = s;
 			return true;
@@ -987,6 +985,9 @@ static bool read_pool_one(struct ex *x, struct ynode *v, const char *what, struc
 	if (cidr->type != Y_SCALAR || !cidr_parse(cidr->value, &c, true))
 		return say(x, cidr, "addressing.%s: invalid pool '%s' (a prefix like 10.0.0.0/16 or "
 				    "2001:db8::/48)", what, cidr->type == Y_SCALAR ? cidr->value : "?"), false;
+	if (c.plen == 0)
+		return say(x, cidr, "addressing.%s: a pool cannot be the whole address space (%s)", what,
+			   cidr->value), false;
 	struct pool *p = &out[fam_ix(c.family)];
 	if (p->fam)
 		return say(x, cidr, "addressing.%s has a second IPv%c pool", what,
@@ -1290,6 +1291,11 @@ bool expand_tree(struct ytree *tree, const char *file, struct diags *d)
 			assign_lans(&x, &ps.lan[f]);
 		}
 	}
+	/* past a bound, what was made is cut short anywhere: nothing of it is worth checking */
+	if (x.over) {
+		tree->root = NULL;
+		goto out;
+	}
 	struct ynode *out = mk(&x, Y_MAP, root);
 	for (size_t i = 0; i + 1 < root->n; i += 2) {
 		struct ynode *k = root->items[i], *v = root->items[i + 1];
@@ -1315,8 +1321,8 @@ bool expand_tree(struct ytree *tree, const char *file, struct diags *d)
 		}
 		put(&x, out, k, v);
 	}
-	/* past the bound, what was made is cut short anywhere: nothing of it is worth checking */
 	tree->root = x.over ? NULL : out;
+out:
 	strmap_free(&x.groups);
 	strmap_free(&x.node_index);
 	strmap_free(&x.taken);
