@@ -57,7 +57,7 @@ struct ex {
 	struct strmap node_index; /* name -> index + 1 */
 	struct xlink *links;
 	size_t n_links, cap_links;
-	struct strmap taken; /* "node:iface" -> end flags + 1 (bit 0: IPv4 given, bit 1: IPv6) */
+	struct strmap taken; /* "node:iface" -> 1, | 2 when it has IPv4 by hand, | 4 IPv6 */
 	u128 *hand[2];       /* addresses given by hand, IPv4 and IPv6, sorted */
 	size_t n_hand[2], cap_hand[2];
 };
@@ -221,7 +221,6 @@ static bool parse_range(struct ex *x, const struct ynode *at, const char *s, str
 		if (!parse_num(&p, &lo, &wl))
 			goto bad;
 		hi = lo;
-		wh = wl;
 		if (*p == '-') {
 			p++;
 			if (!parse_num(&p, &hi, &wh) || hi < lo)
@@ -240,7 +239,6 @@ static bool parse_range(struct ex *x, const struct ynode *at, const char *s, str
 			/* every number is padded as the first of its part is: r[01-16] is r01 ... r16 */
 			*ARENA_PUSH(x->a, r->widths, n, wcap) = wl;
 		}
-		(void)wh;
 	}
 	if (!r->n)
 		goto bad;
