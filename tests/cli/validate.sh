@@ -82,6 +82,41 @@ for f in "$src"/topologies/*.yaml "$src"/tests/good/*.yaml; do
 	fi
 done
 
+# --- expand: a plain file that validates, is the same lab, and expands to itself -----------------
+# (files with `files:` are left out: their sources are relative to the file's own directory)
+for f in "$src"/topologies/*.yaml "$src"/tests/good/*.yaml "$src"/tests/fuzz/corpus/compact-*.yaml; do
+	[ -e "$f" ] || continue
+	grep -q '^ *files:' "$f" && continue
+	name=${f#"$src"/}
+	run expand "$f"
+	cp "$tmp/out" "$tmp/expanded.yaml"
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
+		bad "expand $name: exit $rc, $(head -c 300 "$tmp/err")"
+		continue
+	fi
+	run graph "$f"
+	cp "$tmp/out" "$tmp/graph.a"
+	run graph "$tmp/expanded.yaml"
+	if [ "$rc" -ne 0 ] || ! cmp -s "$tmp/graph.a" "$tmp/out"; then
+		bad "expand $name: the expanded file is not the same lab (graph differs)"
+		diff "$tmp/graph.a" "$tmp/out" | sed 's/^/     | /' | head -6
+		continue
+	fi
+	run expand "$tmp/expanded.yaml"
+	if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/expanded.yaml"; then
+		ok "expand $name: validates, the same lab, expands to itself"
+	else
+		bad "expand $name: expanding the expanded file changes it (exit $rc)"
+		diff "$tmp/expanded.yaml" "$tmp/out" | sed 's/^/     | /' | head -6
+	fi
+done
+run expand "$src/tests/bad/x02-expand-patterns.yaml"
+if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] && [ -s "$tmp/err" ]; then
+	ok "expand of a bad file: exit 2, errors only"
+else
+	bad "expand of a bad file: exit $rc"
+fi
+
 # --- every bad file, through the real command: exit 2 and exactly its expected lines -------------
 for f in "$src"/tests/bad/*.yaml; do
 	[ -e "$f" ] || continue
@@ -125,6 +160,8 @@ run validate --frobnicate x.yaml
 expect_status "validate with an unknown option" 2
 run graph
 expect_status "graph without a file" 2
+run expand
+expect_status "expand without a file" 2
 run help frobnicate
 expect_status "help for an unknown command" 2
 
