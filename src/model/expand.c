@@ -805,14 +805,10 @@ static char *auto_name(struct ex *x, const char *node, const char *peer)
 	return arena_strdup(x->a, name);
 }
 
+/* Names under interfaces: are not taken: `interfaces: {r2: 10.0.0.1/31}` gives its address to
+ * the end that is named r2 automatically. */
 static void name_ends(struct ex *x)
 {
-	for (size_t i = 0; i < x->n_nodes; i++) {
-		struct ynode *ifs = x->nodes[i].value->type == Y_MAP
-					    ? ytree_map_get(x->nodes[i].value, "interfaces") : NULL;
-		for (size_t j = 0; ifs && ifs->type == Y_MAP && j + 1 < ifs->n; j += 2)
-			take(x, x->nodes[i].key->value, ifs->items[j]->value);
-	}
 	for (size_t i = 0; i < x->n_links; i++) {
 		for (int e = 0; e < 2 && !x->links[i].as_is; e++) {
 			const char *s = x->links[i].ep[e]->value, *colon = strchr(s, ':');

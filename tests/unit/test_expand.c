@@ -199,7 +199,7 @@ static void addressing_rules(void **state)
 				       "  lan: {pool: 10.1.0.0/16, prefix: 28}\n"
 				       "  loopback: [10.255.0.0/24, \"fd02::/64\"]\n"
 				       "nodes:\n"
-				       "  r1: {kind: router, interfaces: {lo: 1.1.1.1/32}}\n"
+				       "  r1: {kind: router, interfaces: {lo: 1.1.1.1/32, r2: {mtu: 1400}}}\n"
 				       "  r2: {kind: frr}\n"
 				       "  r3: {kind: router, interfaces: {x: 10.0.0.2/24}}\n"
 				       "  sw: {kind: bridge}\n"
@@ -216,6 +216,8 @@ static void addressing_rules(void **state)
 	assert_string_equal(addr_of(lab, "r3", "lo", buf), "10.255.0.2/32");
 	assert_string_equal(addr_of(lab, "h1", "lo", buf), ""); /* hosts get no loopback */
 	assert_string_equal(addr_of(lab, "r1", "r2", buf), "10.0.0.0/31");
+	/* interfaces: configures an end named automatically; the pool adds to it */
+	assert_int_equal(topo_iface_find(topo_node_find(lab, "r1"), "r2")->mtu, 1400);
 	assert_string_equal(addr_of(lab, "r2", "r1", buf), "10.0.0.1/31");
 	/* 10.0.0.2 is given by hand: its /31 is never used */
 	assert_string_equal(addr_of(lab, "r2", "r3", buf), "10.0.0.4/31");
