@@ -46,7 +46,7 @@ struct ex {
 	const char *file;
 	struct diags *d;
 	const struct ynode *cur; /* the range or pattern being expanded, for the bound's error */
-	uint64_t made, work;
+	uint64_t made, work, bytes;
 	bool over, errors;
 	struct ynode *dflt_node, *dflt_link, *dflt_test;
 	struct strmap groups; /* name -> its settings (a mapping, or NULL) */
@@ -106,8 +106,20 @@ static void spend(struct ex *x, uint64_t steps, const struct ynode *at)
 	}
 }
 
+/* Text made counts by its size: a long string under a long range is copied once per name. */
+static void spend_bytes(struct ex *x, size_t len, const struct ynode *at)
+{
+	x->bytes += len;
+	if (x->bytes > EXPAND_MAX_BYTES && !x->over) {
+		say(x, x->cur ? x->cur : at, "ranges and patterns expand the file beyond %d MiB of text",
+		    EXPAND_MAX_BYTES >> 20);
+		x->over = true;
+	}
+}
+
 static struct ynode *mk_str(struct ex *x, const struct ynode *at, const char *s)
 {
+	spend_bytes(x, strlen(s), at);
 	struct ynode *n = mk(x, Y_SCALAR, at);
 	n->value = arena_strdup(x->a, s);
 	n->len = strlen(s);
@@ -420,6 +432,9 @@ static struct ynode *fill(struct ex *x, struct ynode *t, long n)
 	if (!t || !has_tpl(x, t))
 		return t;
 	if (t->type == Y_SCALAR) {
+		spend_bytes(x, t->len, t);
+		if (x->over)
+			return t;
 		struct ynode *c = mk(x, Y_SCALAR, t);
 		c->value = subst(x, t->value, n);
 		c->len = strlen(c->value);

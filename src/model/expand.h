@@ -11,8 +11,9 @@
 
 enum {
 	EXPAND_MAX_RANGE = 10000,  /* names in one range, like r[1-10000] */
-	EXPAND_MAX_NODES = 500000, /* YAML nodes the expansion may make, over the whole file */
+	EXPAND_MAX_NODES = 300000, /* YAML nodes the expansion may make, over the whole file */
 	EXPAND_MAX_WORK = 20000000, /* and steps it may take (well under a second) */
+	EXPAND_MAX_BYTES = 32 << 20, /* and bytes of text it may make */
 };
 
 /* Rewrites tree->root, a mapping, into the plain form; what it makes lives in the tree's arena

@@ -248,6 +248,15 @@ bounded "200,000 [" "$tmp/deep.yaml" ".*deep.yaml:1:65: error: nesting deeper th
 	done
 } >"$tmp/laughs.yaml"
 bounded "billion laughs" "$tmp/laughs.yaml" ".*laughs.yaml:[0-9]+:[0-9]+: error: aliases expand the document beyond [0-9]+ nodes.*"
+# The compact file's expansion is bounded the same way: in names, in text, in steps.
+printf 'name: lab\nnodes:\n  n[1-2000]: {}\nlinks:\n  - mesh: "n[1-2000]"\n' >"$tmp/mesh.yaml"
+bounded "a mesh of 2000 nodes" "$tmp/mesh.yaml" ".*mesh.yaml:5:5: error: ranges and patterns expand the file beyond [0-9]+ YAML nodes"
+awk 'BEGIN { printf "name: lab\nnodes:\n  r[1-10000]: {config: \"{n}"; for (i = 0; i < 100000; i++) printf "xxxxxxxxxx"; print "\"}" }' \
+	>"$tmp/text.yaml"
+bounded "a megabyte string under a range of 10000" "$tmp/text.yaml" ".*text.yaml:3:3: error: ranges and patterns expand the file beyond [0-9]+ MiB of text"
+awk 'BEGIN { printf "name: lab\na: &a ["; for (i = 0; i < 130; i++) printf "x,"; printf "x]\nnodes:\n  r[1-10000]: {y: \"{n}\", z: ["; for (i = 0; i < 130; i++) printf "*a,"; print "*a]}" }' \
+	>"$tmp/steps.yaml"
+bounded "a range of 10000 over an aliased body" "$tmp/steps.yaml" ".*steps.yaml:4:3: error: expanding the file takes more than [0-9]+ steps.*"
 awk 'BEGIN { print "name: lab\nnodes: {}\nx: &x {k: v}"; for (i = 0; i < 200000; i++) printf "k%d: {<<: *x}\n", i }' \
 	>"$tmp/merges.yaml"
 bounded "200,000 merge keys" "$tmp/merges.yaml" ".*merges.yaml:[0-9]+:[0-9]+: error: .*"
