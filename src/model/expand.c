@@ -1244,6 +1244,44 @@ out:
 	free(got);
 }
 
+/* ---- checks ---- */
+
+static const char *const check_kinds[] = { "ping", "tcp", "route", "exec", NULL };
+
+/* A check whose from (or node) is a range is one check per name, its templates filled in; then
+ * the test defaults go under each. */
+static void expand_check(struct ex *x, struct ynode *item, struct ynode *out)
+{
+	ptrdiff_t body_slot = -1, who_slot = -1;
+	struct ynode *body = NULL;
+	struct range r = { 0 };
+	for (size_t i = 0; item->type == Y_MAP && i + 1 < item->n && !body; i += 2)
+		for (size_t k = 0; check_kinds[k]; k++)
+			if (strcmp(item->items[i]->value, check_kinds[k]) == 0 &&
+			    item->items[i + 1]->type == Y_MAP)
+				body = item->items[i + 1], body_slot = (ptrdiff_t)i + 1;
+	for (const char *key = "from"; body && key; key = strcmp(key, "from") == 0 ? "node" : NULL) {
+		ptrdiff_t s = slot_of(body, key);
+		if (s >= 0 && body->items[s]->type == Y_SCALAR && strchr(body->items[s]->value, '[')) {
+			who_slot = s;
+			break;
+		}
+	}
+	if (who_slot < 0 || !parse_range(x, body->items[who_slot], body->items[who_slot]->value, &r) ||
+	    !r.n) {
+		add(x, out, item->type == Y_MAP ? merge(x, x->dflt_test, item) : item);
+		return;
+	}
+	x->cur = body->items[who_slot];
+	for (size_t j = 0; j < r.n && !x->over; j++) {
+		struct ynode *who = body->items[who_slot], *b = copy_shallow(x, body),
+			     *c = copy_shallow(x, item);
+		b->items[who_slot] = mk_str(x, who, range_name(x, who->value, &r, j));
+		c->items[body_slot] = b;
+		add(x, out, merge(x, x->dflt_test, fill(x, c, r.vals[j])));
+	}
+}
+
 /* ---- the whole file ---- */
 
 static struct ynode *link_node(struct ex *x, struct xlink *l)
@@ -1319,12 +1357,10 @@ bool expand_tree(struct ytree *tree, const char *file, struct diags *d)
 			for (size_t j = 0; j < x.n_links; j++)
 				if (!x.links[j].dropped)
 					add(&x, v, link_node(&x, &x.links[j]));
-		} else if (v == tests && x.dflt_test) {
+		} else if (v == tests) {
 			v = mk(&x, Y_SEQ, tests);
-			for (size_t j = 0; j < tests->n; j++)
-				add(&x, v, tests->items[j]->type == Y_MAP
-						   ? merge(&x, x.dflt_test, tests->items[j])
-						   : tests->items[j]);
+			for (size_t j = 0; j < tests->n && !x.over; j++)
+				expand_check(&x, tests->items[j], v);
 		} else if (strcmp(k->value, "groups") == 0 && x.group_names) {
 			v = x.group_names;
 		}

@@ -30,6 +30,8 @@ tests:
   - ping: {from: r1, to: 10.0.0.1}
   - ping: {from: r4, to: "fd00:0:0:3::2"}
   - ping: {from: h1, to: 10.100.0.3}
+  - ping: {from: "h[1-3]", to: "10.100.0.{n%3+1}"}
+    name: "h{n} pings h{n%3+1}"
 LAB
 
 expect_rc 0 "the compact file validates" n validate "$WORK/lab.yaml"

@@ -89,7 +89,10 @@ static void ranges_and_templates(void **state)
 				       "  l[01-03]: {}\n"
 				       "links:\n"
 				       "  - [\"r[1-3]:e{n}\", \"l[01-03]:up\"]\n"
-				       "  - [\"r[1-3,7]:z\", \"r[2-3,7,1]:y\"]\n");
+				       "  - [\"r[1-3,7]:z\", \"r[2-3,7,1]:y\"]\n"
+				       "tests:\n"
+				       "  - exec: {node: \"r[1-3]\", cmd: \"echo {n*2}\"}\n"
+				       "  - ping: {from: r1, to: r2}\n");
 	char buf[CIDR_STR_MAX];
 	assert_int_equal(lab->n_nodes, 7);
 	assert_non_null(topo_node_find(lab, "r7"));
@@ -103,6 +106,10 @@ static void ranges_and_templates(void **state)
 	assert_string_equal(topo_node_find(lab, "r7")->execs[0].argv[3], "{x}");
 	assert_string_equal(topo_node_find(lab, "r7")->execs[0].argv[5], "{n/0}");
 	assert_int_equal(lab->n_links, 7);
+	/* a check from a range is one check per name */
+	assert_int_equal(lab->n_checks, 4);
+	assert_string_equal(lab->checks[2].node, "r3");
+	assert_string_equal(lab->checks[2].argv[1], "6");
 	assert_non_null(topo_iface_find(topo_node_find(lab, "r2"), "e2"));
 	assert_true(topo_iface_find(topo_node_find(lab, "l02"), "up")->link >= 0);
 	topo_lab_free(lab);
