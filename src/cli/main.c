@@ -62,6 +62,8 @@ const struct command commands[] = {
 	{ "graph", cmd_graph, "print the lab as a Graphviz DOT graph",
 	  "nstopo graph [-j|--json] FILE\n"
 	  "  draw it with: nstopo graph FILE | dot -Tsvg > lab.svg\n" },
+	{ "expand", cmd_expand, "print the file with defaults, groups, ranges and addresses written out",
+	  "nstopo expand FILE\n" },
 	{ "help", cmd_help, "show the commands, or one command's usage", "nstopo help [COMMAND]\n" },
 	{ "completion", cmd_completion, "print the shell completion script",
 	  "nstopo completion bash|zsh|fish\n" },
