@@ -38,6 +38,7 @@ int command_help_only(const struct command *cmd, int argc, char **argv);
 
 int cmd_validate(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_expand(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

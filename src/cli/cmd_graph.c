@@ -39,6 +39,11 @@ static void print_node(FILE *out, const struct topo_node *node)
 	dot_escape(out, node->name);
 	if (node->kind != NODE_ROOT && node->kind != NODE_HOST)
 		fprintf(out, "\\n(%s)", topo_node_kind_name(node->kind));
+	for (size_t g = 0; g < node->n_groups; g++) {
+		fputs(g ? ", " : "\\n[", out);
+		dot_escape(out, node->groups[g]);
+		fputs(g + 1 == node->n_groups ? "]" : "", out);
+	}
 	/* Addresses not shown on a link: loopback and the bridge's own. */
 	for (size_t i = 0; i < node->n_ifaces; i++) {
 		const struct topo_iface *iface = &node->ifaces[i];

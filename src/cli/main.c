@@ -32,11 +32,12 @@ const struct command commands[] = {
 	  "nstopo diff [-j|--json] [--strict] FILE\n" },
 	{ "exec", cmd_exec, "run a command inside a node (its own exit status)",
 	  "nstopo exec [-f FILE | --lab NAME] NODE [-f FILE | --lab NAME] [--] [CMD [ARGS...]]\n"
-	  "       nstopo exec [-f FILE | --lab NAME] NODE,NODE...|--all CMD [ARGS...]\n"
+	  "       nstopo exec [-f FILE | --lab NAME] NODE,NODE...|--all|--group G CMD [ARGS...]\n"
 	  "  -f, --file FILE  the node of this file's lab\n"
 	  "  -l, --lab NAME   the node of the running lab NAME\n"
 	  "  -a, --all      every node of the lab; on several nodes each output line starts\n"
 	  "                 with its node's name, and the status is the last failure's\n"
+	  "  -g, --group G  every node of the lab in group G (the file's group:), as --all\n"
 	  "  one CMD string with spaces or shell characters runs as /bin/sh -c CMD;\n"
 	  "  without CMD, starts your shell in the node; exit 125 when nstopo itself fails,\n"
 	  "  126 when CMD cannot run, 127 when it is not found\n" },
@@ -70,6 +71,8 @@ const struct command commands[] = {
 	{ "graph", cmd_graph, "print the lab as a Graphviz DOT graph",
 	  "nstopo graph [-j|--json] FILE\n"
 	  "  draw it with: nstopo graph FILE | dot -Tsvg > lab.svg\n" },
+	{ "expand", cmd_expand, "print the file with defaults, groups, ranges and addresses written out",
+	  "nstopo expand FILE\n" },
 	{ "help", cmd_help, "show the commands, or one command's usage", "nstopo help [COMMAND]\n" },
 	{ "completion", cmd_completion, "print the shell completion script",
 	  "nstopo completion bash|zsh|fish\n" },

@@ -2,6 +2,7 @@
  * Every value keeps the position of its YAML node so that later errors can point at it. */
 #include "load_yaml.h"
 #include "load_impair.h"
+#include "expand.h"
 #include "routing.h"
 #include "validate.h"
 #include "ytree.h"
@@ -30,7 +31,7 @@ struct loader {
 /* Keys the format defines whose feature is not built yet: refused as such, never as unknown. */
 static const char *const not_yet[] = {
 	/* reserved for later by the format */
-	"defaults", "hosts", "type", NULL,
+	"hosts", "type", NULL,
 };
 
 static struct srcloc loc_of(const struct loader *L, const struct ynode *n)
@@ -197,10 +198,10 @@ static bool key_ok(struct loader *L, const struct ynode *key, const char *const 
 }
 
 static const char *const lab_keys[] = { "name", "prefix", "nodes", "links", "uplink",
-					"tests", "defaults", "hosts", "routing", NULL };
+					"tests", "defaults", "hosts", "routing", "groups", NULL };
 static const char *const node_keys[] = { "kind",  "hostname", "interfaces", "routes",
 					 "sysctl", "nat",     "files",      "exec",
-					 "daemons", "config", "env",
+					 "daemons", "config", "env", "group",
 					 "routing", "asn", "template", NULL };
 static const char *const iface_keys[] = { "addresses", "mtu", "mac", NULL };
 static const char *const route_keys[] = { "to", "via", "dev", "metric", "type", NULL };
@@ -932,6 +933,10 @@ static void decode_node_key(struct loader *L, struct topo_node *node, const stru
 		node->has |= NODE_HAS_CONFIG;
 	} else if (strcmp(key, "config") == 0) {
 		bad(L, v, "config must be a string (a block: config: |), not %s", shape(v));
+	} else if (strcmp(key, "group") == 0 && v->type == Y_SEQ) { /* expand.c checked the names */
+		for (size_t i = 0; i < v->n; i++)
+			*ARENA_PUSH(&L->lab->arena, node->groups, node->n_groups, node->cap_groups) =
+				arena_strdup(&L->lab->arena, v->items[i]->value);
 	} else {
 		routing_yaml_node(L->lab, node, k, v, L->file, L->d);
 	}
@@ -1360,7 +1365,7 @@ struct topo_lab *load_yaml_buf(const char *file, const char *buf, size_t len, st
 	else if (tree.root->type != Y_MAP)
 		diags_add(d, (struct srcloc){ lab->file, tree.root->line, tree.root->col },
 			  "a topology is a mapping with name, nodes and links, not %s", shape(tree.root));
-	else
+	else if (expand_tree(&tree, lab->file, d) || tree.root) /* its errors are in d; go on */
 		decode_lab(&L, tree.root);
 	ytree_free(&tree);
 	return lab;

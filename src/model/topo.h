@@ -188,6 +188,8 @@ struct topo_node {
 	struct topo_env *env;
 	size_t n_env, cap_env;
 	char *config;
+	char **groups; /* `group:`, the names only (expand.c applied their settings) */
+	size_t n_groups, cap_groups;
 	struct srcloc loc, kind_loc, config_loc, daemons_loc, hostname_loc;
 	struct strmap iface_index; /* name -> iface index + 1 */
 	/* routing.c: the node's `routing:`, `asn:` (0: none) and `template:` (a built-in's name, or

@@ -2,8 +2,8 @@
 # Routing by the file (issue 18): `routing: static` computes every node's routes, so a ring with
 # hosts on a bridge passes an all-pairs ping with no route written, and a link removed reroutes;
 # `template:` fills FRR and BIRD configs (OSPF ring of 6, a 2-spine/4-leaf BGP fabric, a BIRD
-# OSPF ring, a BIRD BGP chain), which converge and carry traffic. The fabrics written compactly
-# (ranges, patterns, addressing) are in tests/fabrics-pending/ until that syntax is merged.
+# OSPF ring, a BIRD BGP chain), which converge and carry traffic. The big fabrics written
+# compactly are topologies/ospf-ring100.yaml and bgp-clos4x16.yaml (run by labs.sh).
 . "$(dirname "$0")/lib.sh"
 
 # --- routing: static: a ring of plain routers, hosts on a bridge, IPv4 and IPv6 ---
