@@ -515,12 +515,10 @@ static void keep_tail(char *tail, size_t tail_len, size_t *have, const char *buf
 	tail[*have] = '\0';
 }
 
-int run_in_node(char *const argv[], const struct run_opts *o, int *status, char *tail,
-		size_t tail_len, struct nst_err *err)
+int run_start(char *const argv[], const struct run_opts *o, struct run_job *j, struct nst_err *err)
 {
 	int errp[2], outp[2] = { -1, -1 }, log_fd = -1;
-	if (tail_len)
-		tail[0] = '\0';
+	*j = (struct run_job){ .pid = -1, .pidfd = -1, .out_fd = -1, .err_fd = -1, .argv0 = argv[0] };
 	if (o->background &&
 	    (log_fd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		return nst_err_set(err, errno, "open the log %s", o->log_path);
@@ -582,16 +580,29 @@ int run_in_node(char *const argv[], const struct run_opts *o, int *status, char 
 		close(outp[1]);
 	if (log_fd >= 0)
 		close(log_fd);
-	int pidfd = pidfd_open_(pid);
+	j->pid = pid;
+	j->pidfd = pidfd_open_(pid);
+	j->out_fd = outp[0];
+	j->err_fd = errp[0];
+	j->deadline = now_ms() + (o->timeout_ms ? o->timeout_ms : 30000);
+	return 0;
+}
+
+int run_finish(struct run_job *j, int *status, char *tail, size_t tail_len, struct nst_err *err)
+{
+	pid_t pid = j->pid;
+	int pidfd = j->pidfd, outp[1] = { j->out_fd }, errp[1] = { j->err_fd };
+	long deadline = j->deadline;
 	size_t have = 0;
-	long deadline = now_ms() + (o->timeout_ms ? o->timeout_ms : 30000);
 	bool timed_out = false;
+	if (tail_len)
+		tail[0] = '\0';
 	/* Its output as it comes until it ends; then what it left in the pipe, which may be most
 	 * of it (its last writes and its exit are seen at once), until the pipe is empty or closed
 	 * or the deadline passes. A daemon it started that keeps the pipe open does not hold us:
 	 * an empty pipe after the end is the end. */
 	bool ended = false;
-	while (!o->background && outp[0] >= 0) {
+	while (outp[0] >= 0) {
 		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { pidfd, POLLIN, 0 } };
 		long wait = deadline - now_ms();
 		if (wait <= 0) {
@@ -630,10 +641,21 @@ int run_in_node(char *const argv[], const struct run_opts *o, int *status, char 
 	ssize_t got = read(errp[0], &code, sizeof(code));
 	close(errp[0]);
 	if (got == (ssize_t)sizeof(code) && code) {
-		nst_err_set(err, code, "run %s", argv[0]);
+		nst_err_set(err, code, "run %s", j->argv0);
 		err->status = code == ENOENT ? NST_EXIT_INPUT : NST_EXIT_SYSTEM;
 		return -1;
 	}
 	*status = timed_out ? -1 : WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	return 0;
+}
+
+int run_in_node(char *const argv[], const struct run_opts *o, int *status, char *tail,
+		size_t tail_len, struct nst_err *err)
+{
+	struct run_job j;
+	if (tail_len)
+		tail[0] = '\0';
+	if (run_start(argv, o, &j, err) < 0)
+		return -1;
+	return run_finish(&j, status, tail, tail_len, err);
 }

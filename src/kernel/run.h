@@ -54,6 +54,18 @@ struct run_opts {
 int run_in_node(char *const argv[], const struct run_opts *o, int *status, char *tail,
 		size_t tail_len, struct nst_err *err);
 
+/* run_in_node in two halves, so that many programs run at once: run_start starts argv (as
+ * run_in_node does) and returns; run_finish waits for it, with run_in_node's results, and must
+ * follow every run_start that succeeded. */
+struct run_job {
+	pid_t pid;
+	int pidfd, out_fd, err_fd;
+	long deadline;
+	const char *argv0;
+};
+int run_start(char *const argv[], const struct run_opts *o, struct run_job *j, struct nst_err *err);
+int run_finish(struct run_job *j, int *status, char *tail, size_t tail_len, struct nst_err *err);
+
 /* A process nstopo started in a lab (found by its environment). */
 struct run_proc {
 	pid_t pid;
