@@ -4,6 +4,7 @@
 #include "err.h"
 #include "expand.h"
 #include "load_yaml.h"
+#include "routing.h"
 #include "ytree.h"
 
 #include <errno.h>
@@ -63,6 +64,7 @@ int cmd_expand(int argc, char **argv)
 	struct topo_lab *lab = cmd_load_lab(path);
 	if (!lab)
 		return NST_EXIT_INPUT;
+	char *derived = routing_text(lab);
 	topo_lab_free(lab);
 	struct diags d = { 0 };
 	struct ytree tree = { 0 };
@@ -84,9 +86,20 @@ int cmd_expand(int argc, char **argv)
 		fprintf(stderr, "nstopo expand: the YAML writer failed\n");
 		goto out;
 	}
-	rc = fwrite(text, 1, out_len, stdout) == out_len && fflush(stdout) == 0 ? NST_EXIT_OK
-										 : NST_EXIT_SYSTEM;
+	fwrite(text, 1, out_len, stdout);
+	/* What `routing:` and `template:` derive is shown, not written in: the file above stays
+	 * the same lab (its keys still say how), and expanding it again gives the same text. */
+	if (derived[0]) {
+		fputs("# What routing: and template: derive from the file above (up adds it):\n", stdout);
+		for (const char *p = derived; *p;) {
+			size_t l = strcspn(p, "\n");
+			printf(l ? "# %.*s\n" : "#\n", (int)l, p);
+			p += l + (p[l] ? 1 : 0);
+		}
+	}
+	rc = !ferror(stdout) && fflush(stdout) == 0 ? NST_EXIT_OK : NST_EXIT_SYSTEM;
 out:
+	free(derived);
 	free(text);
 	free(buf);
 	ytree_free(&tree);

@@ -110,6 +110,14 @@ for f in "$src"/topologies/*.yaml "$src"/tests/good/*.yaml "$src"/tests/fuzz/cor
 		diff "$tmp/expanded.yaml" "$tmp/out" | sed 's/^/     | /' | head -6
 	fi
 done
+# What routing: static and template: derive is shown too, as comments after the file.
+run expand "$src/topologies/ospf-ring100.yaml"
+if grep -qxF '#       - "default via 10.0.0.201 dev e0"' "$tmp/out" &&
+	grep -qxF '#        ospf router-id 10.255.0.1' "$tmp/out"; then
+	ok "expand shows the computed routes and the rendered configs"
+else
+	bad "expand shows no computed route or rendered config: $(grep -c '^#' "$tmp/out") comment lines"
+fi
 run expand "$src/tests/bad/x02-expand-patterns.yaml"
 if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] && [ -s "$tmp/err" ]; then
 	ok "expand of a bad file: exit 2, errors only"
