@@ -34,6 +34,7 @@ int cmd_diff(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 /* The checks of a loaded lab (or --all-pairs), as `test` runs them; also `up --test`. */
 int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs);
 

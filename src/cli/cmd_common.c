@@ -1,6 +1,7 @@
 /* cmd_common.c - loading a lab file for the commands: load, validate, print every input error. */
 #include "cmd.h"
 #include "store.h"
+#include "clab.h"
 #include "load_yaml.h"
 #include "netns.h"
 #include "observe.h"
@@ -15,10 +16,12 @@ struct topo_lab *cmd_load_lab(const char *path)
 {
 	struct diags d = { 0 };
 	struct topo_lab *lab = load_yaml_file(path, &d);
+	size_t from = d.n;
 	/* A partial model is still consistent, so validation runs even after load errors: the user
 	 * sees every error of the file at once. */
 	if (lab && validate_lab(lab, &d))
 		topo_lab_expand(lab);
+	clab_remap(lab, &d, from); /* a containerlab file: its own lines, not the converted ones */
 	diags_sort(&d);
 	diags_print(stderr, &d);
 	if (d.n_errors) {

@@ -94,7 +94,9 @@ int cmd_up(int argc, char **argv)
 		plan_print(stdout, &plan, cmd_color(stdout));
 		goto out;
 	}
-	struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
+	size_t exec_failed = 0;
+	struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout),
+				 .exec_failed = &exec_failed };
 	if (plan.n && apply_plan(&plan, want, want->name, &kv, &ao, &err) < 0) {
 		rc = cmd_fail(&err);
 		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up` again to finish, or "
@@ -113,6 +115,12 @@ int cmd_up(int argc, char **argv)
 		char summary[512];
 		plan_summary(&plan, summary, sizeof(summary));
 		printf("lab %s is up: %s\n", want->name, summary);
+		if (exec_failed) {
+			/* containerlab goes on past a failing exec line; so does up, but says so. */
+			printf("lab %s: %zu exec line%s failed (see the warnings above)\n", want->name,
+			       exec_failed, exec_failed == 1 ? "" : "s");
+			rc = NST_EXIT_DIFFERS;
+		}
 	} else {
 		printf("lab %s is up to date: nothing to change\n", want->name);
 	}

@@ -42,6 +42,8 @@ const struct command commands[] = {
 	{ "graph", cmd_graph, "print the lab as a Graphviz DOT graph",
 	  "nstopo graph FILE\n"
 	  "  draw it with: nstopo graph FILE | dot -Tsvg > lab.svg\n" },
+	{ "convert", cmd_convert, "print a containerlab topology file as an nstopo lab file",
+	  "nstopo convert FILE\n" },
 	{ "help", cmd_help, "show the commands, or one command's usage", "nstopo help [COMMAND]\n" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -13,6 +13,10 @@
 struct apply_opts {
 	FILE *log; /* each action as it is done ("+ link ..."), or NULL */
 	bool color;
+	/* exec: lines that may fail (containerlab's) and did: each reported on warn (stderr when
+	 * NULL) and counted here, when not NULL; up goes on. */
+	FILE *warn;
+	size_t *exec_failed;
 };
 
 /* Fills the files the plan's actions name in messages (action.where: the lab's hosts file, its
