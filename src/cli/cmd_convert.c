@@ -76,8 +76,8 @@ int cmd_convert(int argc, char **argv)
 	diags_sort(&d);
 	diags_print(stderr, &d);
 	rc = d.n_errors ? NST_EXIT_INPUT : NST_EXIT_OK;
-	if (!rc || getenv("NSTOPO_CONVERT_DEBUG"))
-		fputs(text ? text : "", stdout);
+	if (!rc)
+		fputs(text, stdout);
 	topo_lab_free(lab);
 	diags_free(&d);
 	arena_free(&ar);
