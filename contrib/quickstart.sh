@@ -1,12 +1,16 @@
 #!/bin/sh
-# The README's first command: install the dependencies, build nstopo, bring the quickstart lab
-# up, ping across it, show that the kernel matches the file, and take it down again.
+# The README's first command: install the dependencies, build nstopo and install it (in
+# /usr/local: bin/nstopo, its man pages and shell completion), bring the quickstart lab up, ping
+# across it, show that the kernel matches the file, and take it down again.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/contrib/install-deps.sh"
 cmake -S "$top" -B "$top/build" >/dev/null
 cmake --build "$top/build" -j"$(nproc)"
-nstopo="$top/build/nstopo"
+cmake --install "$top/build" >/dev/null
+# From here on, nstopo as the README writes it: the installed one, found on PATH.
+nstopo=$(PATH="/usr/local/bin:$PATH" command -v nstopo)
+echo "installed $nstopo (man nstopo, man nstopo-topology; completion for bash, zsh, fish)"
 lab="$top/topologies/quickstart.yaml"
 for file in "$top"/topologies/*.yaml; do
 	"$nstopo" validate "$file"

@@ -38,6 +38,9 @@ EOF
 	export PATH
 fi
 
+# The vm tests (tests/vm/run) see the machine read-only: the log directory is shared writable.
+NSTOPO_VM_WRITABLE=$logs
+export NSTOPO_VM_WRITABLE
 # exitcode 99 is no code of nstopo's (0-3, 125-127) nor of a test's (0, 1, 77).
 ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:exitcode=99:log_path=$logs/asan:log_exe_name=1"
 LSAN_OPTIONS="suppressions=$top/contrib/lsan.supp:print_suppressions=0"

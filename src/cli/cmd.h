@@ -15,6 +15,16 @@ struct command {
 	const char *usage;   /* the synopsis and options, for `nstopo help NAME` */
 };
 
+/* The options every command shares (in its getopt table as CMD_COMMON_OPTS; main takes them
+ * before the command too): --name NAME (see cmd_lab_name) and --color[=WHEN]. */
+enum { CMD_OPT_NAME = 0x100, CMD_OPT_COLOR };
+#define CMD_COMMON_OPTS                                                   \
+	{ "name", required_argument, NULL, CMD_OPT_NAME },                \
+	{ "color", optional_argument, NULL, CMD_OPT_COLOR },              \
+	{ "colour", optional_argument, NULL, CMD_OPT_COLOR }
+/* Takes one of them; -1 after printing when its value is bad. */
+int cmd_common_opt(int opt, const char *arg);
+
 extern const struct command commands[];
 const struct command *command_find(const char *name);
 /* Prints the usage of cmd to stderr and returns NST_EXIT_INPUT. */
@@ -28,12 +38,20 @@ int command_help_only(const struct command *cmd, int argc, char **argv);
 
 int cmd_validate(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_expand(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+/* Enters the node (of the file's lab, or lab NAME, or the only running lab with that node) and
+ * execs cmd there (the user's shell when cmd is empty; one string with shell characters through
+ * /bin/sh -c). Returns only on failure, with exec's status: 125, 126 or 127. */
+int cmd_exec_in_node(const char *file, const char *lab, const char *node, char **cmd);
 int cmd_test(int argc, char **argv);
+/* up keeps the file a lab came from, its nodes and links in the lab's run dir, for list. */
+void cmd_list_record(struct topo_lab *want, const char *path);
 int cmd_convert(int argc, char **argv);
 /* The checks of a loaded lab (or --all-pairs), as `test` runs them; also `up --test`. */
 int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs);
@@ -41,6 +59,16 @@ int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs);
 /* Loads and validates a topology file, printing every input error. Returns the lab, or NULL
  * after printing (the caller exits NST_EXIT_INPUT). */
 struct topo_lab *cmd_load_lab(const char *path);
+/* The same, leaving the diagnostics in *d (sorted) instead of printing them: validate --json.
+ * Returns the lab even when d->n_errors says the file is refused (the diagnostics' file names
+ * are the lab's: free it after them), NULL when there is no lab at all. */
+struct diags;
+struct topo_lab *cmd_load_lab_diags(const char *path, struct diags *d);
+/* --strict (validate, up, diff, test): the file's warnings are errors. */
+extern bool cmd_strict;
+/* --name NAME of any command that takes a file: the lab runs under that name (its namespaces,
+ * markers, tables, run directory), so one file can be up twice. NULL: the file's name. */
+extern const char *cmd_lab_name;
 
 struct kview;
 struct nst_err;
@@ -52,6 +80,12 @@ int cmd_observe(const char *lab, struct topo_lab *want, struct topo_lab **have, 
 /* Checks that the programs the lab's daemons need are installed; prints and returns
  * NST_EXIT_SYSTEM when one is missing. */
 int cmd_preflight(const struct topo_lab *want);
+struct plan;
+/* up and down --json: the plan applied, with result ("up", "up to date", "down", ...). */
+int print_plan_json(const struct plan *plan, const char *lab, const char *result);
+/* An uplink whose host_interface the machine does not have: a warning at up (an error with
+ * --strict: returns NST_EXIT_INPUT), else 0. Known only on the machine, so validate cannot. */
+int cmd_uplink_check(const struct topo_lab *want);
 /* Prints err and returns its exit status. */
 int cmd_fail(const struct nst_err *err);
 /* The host's neighbour tables (cmd_neigh.c): warns on stderr when the lab may need more entries
@@ -65,7 +99,8 @@ int cmd_neigh_restore(const char *lab);
 size_t cmd_neigh_drift(const struct topo_lab *want, bool print);
 /* validate's part, from the file alone: a gc_thresh3 the file sets below the lab's estimate. */
 void cmd_neigh_warn_file(const struct topo_lab *want);
-/* Colours only on a terminal that can show them, and never with NO_COLOR set. */
+/* --color=auto (the default): colours only on a terminal that can show them, and never with
+ * NO_COLOR set; always and never override both. */
 bool cmd_color(FILE *f);
 
 #endif

@@ -2,6 +2,7 @@
  * kernel matches the file, 1 when it differs. */
 #include "apply.h"
 #include "cmd.h"
+#include "json_out.h"
 #include "observe.h"
 #include "plan.h"
 
@@ -13,7 +14,9 @@ int cmd_diff(int argc, char **argv)
 	const struct command *self = command_find("diff");
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	bool json = false;
@@ -22,7 +25,12 @@ int cmd_diff(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = true;
-		else if (c == 'h') {
+		else if (c == 'S')
+			cmd_strict = true;
+		else if (c == CMD_OPT_NAME || c == CMD_OPT_COLOR) {
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
+		} else if (c == 'h') {
 			command_print_usage(self);
 			return NST_EXIT_OK;
 		} else
@@ -34,22 +42,22 @@ int cmd_diff(int argc, char **argv)
 	if (!want)
 		return NST_EXIT_INPUT;
 	struct topo_lab *have = NULL;
-	struct kview kv = { 0 };
+	struct kview *kv = kview_new();
 	struct plan plan = { 0 };
 	int rc = cmd_kernel_init("diff");
-	if (rc || (rc = cmd_observe(want->name, want, &have, &kv)))
+	if (rc || (rc = cmd_observe(want->name, want, &have, kv)))
 		goto out;
 	plan_build(&plan, want, have);
 	apply_where(&plan, want->name);
-	if (json)
-		plan_print_json(stdout, &plan, want->name);
-	else
+	if (json && (rc = json_print(json_plan(&plan, want->name))))
+		goto out;
+	if (!json)
 		plan_print(stdout, &plan, cmd_color(stdout));
 	size_t drift = cmd_neigh_drift(want, !json); /* the host's neighbour sizes, not planned */
 	rc = plan.n || drift ? NST_EXIT_DIFFERS : NST_EXIT_OK;
 out:
 	plan_free(&plan);
-	kview_free(&kv);
+	kview_free(kv);
 	topo_lab_free(have);
 	topo_lab_free(want);
 	return rc;

@@ -3,6 +3,8 @@
 #include "apply.h"
 #include "paths.h"
 #include "cmd.h"
+#include "json_out.h"
+#include "progress.h"
 #include "lock.h"
 #include "netns.h"
 #include "observe.h"
@@ -21,20 +23,30 @@ int cmd_down(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "lab", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	const char *name = NULL;
-	bool verbose = false;
+	bool verbose = false, json = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+l:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:vjh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			json = true;
+			break;
 		case 'l':
 			name = optarg;
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case CMD_OPT_NAME:
+		case CMD_OPT_COLOR:
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
 			break;
 		case 'h':
 			command_print_usage(self);
@@ -56,7 +68,7 @@ int cmd_down(int argc, char **argv)
 		return command_usage_error(self, "invalid lab name '%s'", name);
 	}
 	struct topo_lab *have = NULL;
-	struct kview kv = { 0 };
+	struct kview *kv = kview_new();
 	struct plan plan = { 0 };
 	struct nst_err err = { 0 };
 	int lock = -1;
@@ -68,7 +80,7 @@ int cmd_down(int argc, char **argv)
 		goto out;
 	}
 	/* The host's neighbour sizes go back first: the record of them is in the lab's run dir. */
-	if ((rc = cmd_observe(name, NULL, &have, &kv)) || (rc = cmd_neigh_restore(name)))
+	if ((rc = cmd_observe(name, NULL, &have, kv)) || (rc = cmd_neigh_restore(name)))
 		goto out;
 	plan_build(&plan, NULL, have);
 	apply_where(&plan, name);
@@ -80,27 +92,39 @@ int cmd_down(int argc, char **argv)
 			rc = cmd_fail(&err);
 			goto out;
 		}
-		if (ended)
+		if (json)
+			rc = print_plan_json(&plan, name, "not running");
+		else if (ended)
 			printf("lab %s was not running: ended %d leftover process%s\n", name, ended,
 			       ended == 1 ? "" : "es");
 		else
 			printf("lab %s is not running: nothing to remove\n", name);
 	} else {
-		struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout) };
-		if (apply_plan(&plan, NULL, name, &kv, &ao, &err) < 0) {
+		struct apply_opts ao = { .log = verbose && !json ? stdout : NULL,
+					 .color = cmd_color(stdout), .progress = progress_action };
+		progress_begin("down", name, !verbose && !json);
+		int done = apply_plan(&plan, NULL, name, kv, &ao, &err);
+		progress_end();
+		if (done < 0) {
 			rc = cmd_fail(&err);
+			if (progress_stop())
+				fprintf(stderr, "nstopo: lab %s is partly removed: run `nstopo down --lab %s` "
+						"to finish\n", name, name);
 			goto out;
 		}
+		if (json)
+			rc = print_plan_json(&plan, name, "down");
 		char summary[512];
 		plan_summary(&plan, summary, sizeof(summary));
-		printf("lab %s is down: %s\n", name, summary);
+		if (!json)
+			printf("lab %s is down: %s\n", name, summary);
 	}
 	char path[256];
 	paths_lock(path, sizeof(path), name);
 	unlink(path);
 out:
 	plan_free(&plan);
-	kview_free(&kv);
+	kview_free(kv);
 	topo_lab_free(have);
 	topo_lab_free(file);
 	lock_release(lock);

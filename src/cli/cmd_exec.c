@@ -1,5 +1,7 @@
-/* cmd_exec.c - `nstopo exec [-f FILE|--lab NAME] NODE [CMD ARGS...]`: run a program inside a
- * node (no shell in between) and exit with its status; without CMD, the user's shell. */
+/* cmd_exec.c - `nstopo exec [-f FILE|--lab NAME] NODE[,NODE...]|--all [CMD ARGS...]`: run a
+ * program inside a node (no shell in between, unless CMD is one string with shell characters)
+ * and exit with its status; without CMD, the user's shell. On several nodes, one after the other,
+ * each output line prefixed with its node. */
 #include "cgroup.h"
 #include "cmd.h"
 #include "netns.h"
@@ -8,12 +10,15 @@
 #include "validate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* As env(1) and podman exec: nstopo's own failures, a command that cannot run, one not found. */
@@ -95,49 +100,20 @@ static const char *user_shell(void)
 	return pw && pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh";
 }
 
-int cmd_exec(int argc, char **argv)
+/* One command string with a character the shell would give a meaning to (or a space) runs as
+ * `/bin/sh -c STRING`, as containerlab's `exec --cmd`; a plain word runs itself. */
+static bool needs_shell(const char *s)
 {
-	const struct command *self = command_find("exec");
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "lab", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *file = NULL, *lab = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:l:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			file = optarg;
-			break;
-		case 'l':
-			lab = optarg;
-			break;
-		case 'h':
-			command_print_usage(self);
-			return NST_EXIT_OK;
-		default:
-			command_usage_error(self, "unknown option");
-			return EXEC_FAILED;
-		}
-	}
-	if (optind >= argc) {
-		command_usage_error(self, "expected a node");
-		return EXEC_FAILED;
-	}
-	if (file && lab) {
-		command_usage_error(self, "give -f FILE or --lab NAME, not both");
-		return EXEC_FAILED;
-	}
-	const char *node = argv[optind];
-	if (lab && !validate_lab_name(lab))
-		return exec_fail("invalid lab name '%s'", lab);
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+=:,@%", *s))
+			return true;
+	return false;
+}
+
+int cmd_exec_in_node(const char *file, const char *lab, const char *node, char **cmd)
+{
 	if (!validate_node_name(node))
 		return exec_fail("invalid node name '%s'", node);
-	if (cmd_kernel_init("exec"))
-		return EXEC_FAILED;
 	char *netns = NULL, *lab_name = NULL;
 	int rc = find_node(file, lab, node, &netns, &lab_name);
 	if (rc)
@@ -172,9 +148,224 @@ int cmd_exec(int argc, char **argv)
 	free(netns);
 	free(lab_name);
 	char *shell[] = { (char *)user_shell(), NULL };
-	char **cmd = optind + 1 < argc ? argv + optind + 1 : shell;
+	char *sh_c[] = { "/bin/sh", "-c", NULL, NULL };
+	if (!cmd[0])
+		cmd = shell;
+	else if (!cmd[1] && needs_shell(cmd[0])) {
+		sh_c[2] = cmd[0];
+		cmd = sh_c;
+	}
 	execvp(cmd[0], cmd);
 	int e = errno;
 	fprintf(stderr, "nstopo exec: %s: %s\n", cmd[0], strerror(e));
 	return e == ENOENT || e == ENOTDIR ? EXEC_NOT_FOUND : EXEC_CANNOT_RUN;
+}
+
+/* Copies whole lines from fd to out, each after "NODE: "; part keeps a line not yet ended. */
+static bool relay(int fd, FILE *out, const char *node, char *part, size_t *n_part, size_t cap)
+{
+	char buf[4096];
+	ssize_t r = read(fd, buf, sizeof(buf));
+	if (r < 0 && errno == EINTR)
+		return true;
+	for (ssize_t i = 0; i < r; i++) {
+		if (*n_part < cap)
+			part[(*n_part)++] = buf[i];
+		if (buf[i] == '\n' || *n_part == cap) {
+			fprintf(out, "%s: %.*s%s", node, (int)*n_part, part, buf[i] == '\n' ? "" : "\n");
+			*n_part = 0;
+		}
+	}
+	if (r <= 0 && *n_part) {
+		fprintf(out, "%s: %.*s\n", node, (int)*n_part, part);
+		*n_part = 0;
+	}
+	fflush(out);
+	return r > 0;
+}
+
+/* Runs cmd on one of several nodes in a child, its output and errors prefixed; its status. */
+static int exec_prefixed(const char *file, const char *lab, const char *node, char **cmd)
+{
+	int po[2], pe[2];
+	if (pipe2(po, O_CLOEXEC) < 0)
+		return exec_fail("pipe: %s", strerror(errno));
+	if (pipe2(pe, O_CLOEXEC) < 0) {
+		close(po[0]);
+		close(po[1]);
+		return exec_fail("pipe: %s", strerror(errno));
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(po[1], STDOUT_FILENO);
+		dup2(pe[1], STDERR_FILENO);
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (nul >= 0)
+			dup2(nul, STDIN_FILENO);
+		_exit(cmd_exec_in_node(file, lab, node, cmd));
+	}
+	close(po[1]);
+	close(pe[1]);
+	if (pid < 0) {
+		close(po[0]);
+		close(pe[0]);
+		return exec_fail("fork: %s", strerror(errno));
+	}
+	static char part_o[4096], part_e[4096];
+	size_t n_o = 0, n_e = 0;
+	struct pollfd pfd[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents && !relay(po[0], stdout, node, part_o, &n_o, sizeof(part_o)))
+			pfd[0].fd = -1;
+		if (pfd[1].revents && !relay(pe[0], stderr, node, part_e, &n_e, sizeof(part_e)))
+			pfd[1].fd = -1;
+	}
+	close(po[0]);
+	close(pe[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return EXEC_FAILED;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The nodes of --all: those of the file, or the running ones of the lab (of the only lab). */
+static int all_nodes(const char *file, const char *lab, char ***out, size_t *n)
+{
+	*n = 0;
+	if (file) {
+		struct topo_lab *t = cmd_load_lab(file);
+		if (!t)
+			return EXEC_FAILED;
+		*out = xcalloc(t->n_nodes + 1, sizeof(char *));
+		for (size_t i = 0; i < t->n_nodes; i++)
+			if (t->nodes[i]->kind != NODE_ROOT)
+				(*out)[(*n)++] = xstrdup(t->nodes[i]->name);
+		topo_lab_free(t);
+		return 0;
+	}
+	struct lab_node_ref *refs = NULL;
+	size_t k = 0;
+	struct nst_err err = { 0 };
+	if (observe_find_nodes(lab, NULL, &refs, &k, &err) < 0) {
+		nst_err_print(stderr, &err);
+		return EXEC_FAILED;
+	}
+	int rc = 0;
+	for (size_t i = 1; i < k && !rc; i++)
+		if (strcmp(refs[i].lab, refs[0].lab) != 0)
+			rc = exec_fail("several labs are running; choose one with --lab NAME or -f FILE");
+	if (!k)
+		rc = lab ? exec_fail("lab %s has no running node (is it up?)", lab)
+			 : exec_fail("no lab is running");
+	*out = xcalloc(k + 1, sizeof(char *));
+	for (size_t i = 0; i < k && !rc; i++)
+		(*out)[(*n)++] = xstrdup(refs[i].node);
+	observe_refs_free(refs, k);
+	return rc;
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	const struct command *self = command_find("exec");
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "lab", required_argument, NULL, 'l' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
+		{ 0 },
+	};
+	const char *file = NULL, *lab = NULL, *node = NULL;
+	bool all = false;
+	int c;
+	/* Options come before the node and again after it (`exec h1 -f lab.yaml cmd`); the first
+	 * word after the node that is not one of ours, or `--`, starts the command, whose own
+	 * options are then never taken as nstopo's. */
+	optind = 1;
+	for (int pass = 0; pass < 2; pass++) {
+		while ((c = getopt_long(argc, argv, "+f:l:ah", opts, NULL)) != -1) {
+			switch (c) {
+			case 'f':
+				file = optarg;
+				break;
+			case 'l':
+				lab = optarg;
+				break;
+			case 'a':
+				all = true;
+				break;
+			case CMD_OPT_NAME:
+			case CMD_OPT_COLOR:
+				if (cmd_common_opt(c, optarg) < 0)
+					return EXEC_FAILED;
+				break;
+			case 'h':
+				command_print_usage(self);
+				return NST_EXIT_OK;
+			default:
+				command_usage_error(self, "unknown option");
+				return EXEC_FAILED;
+			}
+		}
+		if (pass == 1 || all || optind >= argc || strcmp(argv[optind - 1], "--") == 0)
+			break;
+		/* Again after the node: getopt goes on from the word after it. */
+		node = argv[optind];
+		argv += optind;
+		argc -= optind;
+		optind = 0; /* glibc: start afresh on the new array */
+	}
+	if (!all && !node && optind < argc)
+		node = argv[optind++];
+	if (!all && !node) {
+		command_usage_error(self, "expected a node, or --all");
+		return EXEC_FAILED;
+	}
+	if (file && lab) {
+		command_usage_error(self, "give -f FILE or --lab NAME, not both");
+		return EXEC_FAILED;
+	}
+	if (all && node) {
+		command_usage_error(self, "give nodes or --all, not both");
+		return EXEC_FAILED;
+	}
+	if (lab && !validate_lab_name(lab))
+		return exec_fail("invalid lab name '%s'", lab);
+	char **cmd = argv + optind;
+	bool several = all || strchr(node, ',');
+	/* Several nodes: never a shell each, and each node's lines named. */
+	if (several && !cmd[0]) {
+		command_usage_error(self, "on several nodes, give the command to run");
+		return EXEC_FAILED;
+	}
+	if (cmd_kernel_init("exec"))
+		return EXEC_FAILED;
+	if (!several)
+		return cmd_exec_in_node(file, lab, node, cmd);
+	char **nodes = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (all) {
+		rc = all_nodes(file, lab, &nodes, &n);
+	} else {
+		char *list = xstrdup(node);
+		nodes = xcalloc(strlen(list) + 1, sizeof(char *));
+		for (char *save = NULL, *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save))
+			nodes[n++] = xstrdup(w);
+		free(list);
+	}
+	int worst = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		int r = exec_prefixed(file, lab, nodes[i], cmd);
+		if (r)
+			worst = r;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(nodes[i]);
+	free(nodes);
+	return rc ? rc : worst;
 }

@@ -2,6 +2,7 @@
  * addresses), for `nstopo graph lab.yaml | dot -Tsvg > lab.svg`. */
 #include "cmd.h"
 #include "err.h"
+#include "json_out.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -38,6 +39,11 @@ static void print_node(FILE *out, const struct topo_node *node)
 	dot_escape(out, node->name);
 	if (node->kind != NODE_ROOT && node->kind != NODE_HOST)
 		fprintf(out, "\\n(%s)", topo_node_kind_name(node->kind));
+	for (size_t g = 0; g < node->n_groups; g++) {
+		fputs(g ? ", " : "\\n[", out);
+		dot_escape(out, node->groups[g]);
+		fputs(g + 1 == node->n_groups ? "]" : "", out);
+	}
 	/* Addresses not shown on a link: loopback and the bridge's own. */
 	for (size_t i = 0; i < node->n_ifaces; i++) {
 		const struct topo_iface *iface = &node->ifaces[i];
@@ -61,17 +67,90 @@ static void print_end_label(FILE *out, const char *attr, const struct topo_lab *
 	fputc('"', out);
 }
 
+static struct json_object *json_iface(const struct topo_iface *iface)
+{
+	char buf[CIDR_STR_MAX];
+	struct json_object *o = json_object_new_object(), *addrs = json_object_new_array();
+	jset(o, "name", jstr(iface->name));
+	for (size_t a = 0; a < iface->n_addrs; a++)
+		json_object_array_add(addrs, jstr(cidr_format(&iface->addrs[a].c, buf, sizeof(buf))));
+	jset(o, "addresses", addrs);
+	return o;
+}
+
+static struct json_object *json_end(const struct topo_lab *lab, const struct topo_end *e)
+{
+	const struct topo_node *n = topo_end_node(lab, e);
+	struct json_object *o = json_object_new_object();
+	jset(o, "node", jstr(n->kind == NODE_ROOT ? TOPO_HOST_NODE : n->name));
+	jset(o, "interface", json_iface(topo_end_iface(lab, e)));
+	return o;
+}
+
+/* {"lab", "nodes": [{"name", "kind", "interfaces"}], "links": [{"a", "b", "mtu"}]} */
+static int print_json(const struct topo_lab *lab)
+{
+	struct json_object *doc = json_object_new_object(), *nodes = json_object_new_array(),
+			   *links = json_object_new_array();
+	jset(doc, "lab", jstr(lab->name));
+	for (size_t i = 0; i < lab->n_nodes; i++) {
+		const struct topo_node *n = lab->nodes[i];
+		struct json_object *o = json_object_new_object(), *ifs = json_object_new_array();
+		jset(o, "name", jstr(n->kind == NODE_ROOT ? TOPO_HOST_NODE : n->name));
+		jset(o, "kind", jstr(topo_node_kind_name(n->kind)));
+		for (size_t k = 0; k < n->n_ifaces; k++)
+			json_object_array_add(ifs, json_iface(&n->ifaces[k]));
+		jset(o, "interfaces", ifs);
+		json_object_array_add(nodes, o);
+	}
+	for (size_t i = 0; i < lab->n_links; i++) {
+		const struct topo_link *l = &lab->links[i];
+		struct json_object *o = json_object_new_object();
+		jset(o, "a", json_end(lab, &l->end[0]));
+		jset(o, "b", json_end(lab, &l->end[1]));
+		if (l->has & LINK_HAS_MTU)
+			jset(o, "mtu", json_object_new_int64(l->mtu));
+		json_object_array_add(links, o);
+	}
+	jset(doc, "nodes", nodes);
+	jset(doc, "links", links);
+	return json_print(doc);
+}
+
 int cmd_graph(int argc, char **argv)
 {
 	const struct command *self = command_find("graph");
-	int rc = command_help_only(self, argc, argv);
-	if (rc >= 0)
-		return rc;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
+		{ 0 },
+	};
+	bool json = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == CMD_OPT_NAME || c == CMD_OPT_COLOR) {
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
+		} else if (c == 'h') {
+			command_print_usage(self);
+			return NST_EXIT_OK;
+		} else
+			return command_usage_error(self, "unknown option");
+	}
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
 	struct topo_lab *lab = cmd_load_lab(argv[optind]);
 	if (!lab)
 		return NST_EXIT_INPUT;
+	if (json) {
+		int rc = print_json(lab);
+		topo_lab_free(lab);
+		return rc;
+	}
 	FILE *out = stdout;
 	fputs("graph \"", out);
 	dot_escape(out, lab->name);

@@ -2,10 +2,12 @@
  * running lab (TAP, optionally JUnit XML), or reachability between every pair of nodes. */
 #include "check.h"
 #include "cmd.h"
+#include "json_out.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +83,12 @@ static int test_all_pairs(const struct topo_lab *lab, bool json)
 	struct nst_err err = { 0 };
 	long long overflows = 0;
 	cmd_neigh_warn(lab);
-	int failed = check_all_pairs(lab, stdout, json, &overflows, &err);
+	struct json_object *doc = NULL;
+	int failed = check_all_pairs(lab, stdout, json ? &doc : NULL, &overflows, &err);
 	if (failed < 0)
 		return cmd_fail(&err);
+	if (doc && json_print(doc))
+		return NST_EXIT_SYSTEM;
 	if (failed && overflows > 0)
 		fprintf(stderr,
 			"warning: %lld neighbour table overflows during the run: raise "
@@ -91,6 +96,33 @@ static int test_all_pairs(const struct topo_lab *lab, bool json)
 			"host node, see docs/topology.md)\n",
 			overflows);
 	return failed ? NST_EXIT_DIFFERS : NST_EXIT_OK;
+}
+
+/* TAP lines in order, each printed as soon as it and every check before it have their result
+ * (the checks run concurrently), so a long run shows its progress line by line. */
+struct tap_stream {
+	pthread_mutex_t mu;
+	const struct check_result *r;
+	bool *done;
+	size_t n, next;
+	bool json; /* the report is one JSON document at the end: no TAP lines */
+};
+
+static void tap_done(void *arg, size_t i)
+{
+	struct tap_stream *t = arg;
+	pthread_mutex_lock(&t->mu);
+	t->done[i] = true;
+	if (t->json) {
+		pthread_mutex_unlock(&t->mu);
+		return;
+	}
+	if (t->next == 0 && t->done[0])
+		fprintf(stdout, "TAP version 13\n1..%zu\n", t->n);
+	for (; t->next < t->n && t->done[t->next]; t->next++)
+		report_tap_line(stdout, t->r, t->next);
+	fflush(stdout);
+	pthread_mutex_unlock(&t->mu);
 }
 
 static int test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs, bool json)
@@ -104,12 +136,29 @@ static int test_lab(const struct topo_lab *lab, const char *junit, bool all_pair
 	size_t n = lab->n_checks;
 	struct check_result *r = xcalloc(n + 1, sizeof(*r));
 	double start = seconds_now();
-	int failed = check_run(lab, r, &err);
+	struct tap_stream t = { .mu = PTHREAD_MUTEX_INITIALIZER, .r = r, .n = n,
+				.done = xcalloc(n + 1, sizeof(bool)), .json = json };
+	struct check_each each = { tap_done, &t };
+	int failed = check_run_each(lab, r, &each, &err);
+	if (failed >= 0 && !json && t.next < n) { /* some never ran: printed in full, as before */
+		if (t.next == 0)
+			fprintf(stdout, "TAP version 13\n1..%zu\n", n);
+		for (; t.next < n; t.next++)
+			report_tap_line(stdout, r, t.next);
+	}
+	free(t.done);
 	if (failed < 0) {
 		free(r);
 		return cmd_fail(&err);
 	}
-	report_tap(stdout, r, n);
+	if (json && json_print(json_checks(lab->name, r, n))) {
+		free(r);
+		return NST_EXIT_SYSTEM;
+	}
+	if (!json && n == 0)
+		fprintf(stdout, "TAP version 13\n1..0\n");
+	if (!json)
+		report_tap_end(stdout, r, n);
 	if (junit && write_junit(junit, lab->name, r, n, seconds_now() - start) < 0) {
 		fprintf(stderr, "nstopo test: cannot write %s: %s\n", junit, strerror(errno));
 		free(r);
@@ -128,26 +177,36 @@ int cmd_test(int argc, char **argv)
 {
 	const struct command *self = command_find("test");
 	static const struct option opts[] = {
-		{ "junit", required_argument, NULL, 'j' },
+		{ "junit", required_argument, NULL, 'U' },
 		{ "all-pairs", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'J' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	const char *junit = NULL;
 	bool all_pairs = false, json = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+j:ah", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jah", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
+		case 'U':
 			junit = optarg;
+			break;
+		case 'S':
+			cmd_strict = true;
 			break;
 		case 'a':
 			all_pairs = true;
 			break;
-		case 'J':
+		case 'j':
 			json = true;
+			break;
+		case CMD_OPT_NAME:
+		case CMD_OPT_COLOR:
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
 			break;
 		case 'h':
 			command_print_usage(self);
@@ -158,8 +217,6 @@ int cmd_test(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
-	if (json && !all_pairs)
-		return command_usage_error(self, "--json goes with --all-pairs");
 	struct topo_lab *lab = cmd_load_lab(argv[optind]);
 	if (!lab)
 		return NST_EXIT_INPUT;

@@ -2,18 +2,29 @@
  * report that it already does, then wait until every link is up. A second `up` changes nothing. */
 #include "apply.h"
 #include "cmd.h"
+#include "json_out.h"
+#include "progress.h"
 #include "lock.h"
 #include "observe.h"
 #include "plan.h"
 
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 /* How long `up` waits for the links by default: they come up within microseconds on an idle
  * machine and within 1 to 3 s for 1000 ports on one bridge; the rest is room for a busy one. */
 #define UP_WAIT_SECONDS 10.0
+
+/* The plan up applied (or would apply, or down did): json_plan with the outcome. */
+int print_plan_json(const struct plan *plan, const char *lab, const char *result)
+{
+	struct json_object *doc = json_plan(plan, lab);
+	jset(doc, "result", jstr(result));
+	return json_print(doc);
+}
 
 int cmd_up(int argc, char **argv)
 {
@@ -22,24 +33,33 @@ int cmd_up(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "test", no_argument, NULL, 't' },
-		{ "junit", required_argument, NULL, 'j' },
+		{ "junit", required_argument, NULL, 'U' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "no-wait", no_argument, NULL, 'W' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		CMD_COMMON_OPTS,
 		{ 0 },
 	};
-	bool dry = false, verbose = false, test = false;
+	bool dry = false, verbose = false, test = false, json = false;
 	const char *junit = NULL;
 	double wait = UP_WAIT_SECONDS;
 	char *end;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+nvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+nvjh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'S':
+			cmd_strict = true;
+			break;
 		case 't':
 			test = true;
 			break;
-		case 'j':
+		case 'U':
 			junit = optarg;
 			break;
 		case 'w':
@@ -56,6 +76,11 @@ int cmd_up(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case CMD_OPT_NAME:
+		case CMD_OPT_COLOR:
+			if (cmd_common_opt(c, optarg) < 0)
+				return NST_EXIT_INPUT;
+			break;
 		case 'h':
 			command_print_usage(self);
 			return NST_EXIT_OK;
@@ -65,22 +90,24 @@ int cmd_up(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
+	if (json && test)
+		return command_usage_error(self, "--json does not go with --test (run nstopo test --json)");
 	struct topo_lab *want = cmd_load_lab(argv[optind]);
 	if (!want)
 		return NST_EXIT_INPUT;
 	struct topo_lab *have = NULL;
-	struct kview kv = { 0 };
+	struct kview *kv = kview_new();
 	struct plan plan = { 0 };
 	struct nst_err err = { 0 };
 	int lock = -1;
 	int rc = cmd_kernel_init("up");
-	if (rc || (rc = cmd_preflight(want)))
+	if (rc || (rc = cmd_preflight(want)) || (rc = cmd_uplink_check(want)))
 		goto out;
 	if ((lock = lock_lab(want->name, &err)) < 0) {
 		rc = cmd_fail(&err);
 		goto out;
 	}
-	if ((rc = cmd_observe(want->name, want, &have, &kv)))
+	if ((rc = cmd_observe(want->name, want, &have, kv)))
 		goto out;
 	/* Before anything is made: the lab's namespaces share the host's neighbour tables. */
 	cmd_neigh_warn(want);
@@ -90,28 +117,47 @@ int cmd_up(int argc, char **argv)
 		goto out;
 	plan_build(&plan, want, have);
 	apply_where(&plan, want->name);
+	if (dry && json) {
+		rc = print_plan_json(&plan, want->name, plan.n ? "would change" : "up to date");
+		goto out;
+	}
 	if (plan.n && dry) {
 		plan_print(stdout, &plan, cmd_color(stdout));
 		goto out;
 	}
 	size_t exec_failed = 0;
-	struct apply_opts ao = { .log = verbose ? stdout : NULL, .color = cmd_color(stdout),
-				 .exec_failed = &exec_failed };
-	if (plan.n && apply_plan(&plan, want, want->name, &kv, &ao, &err) < 0) {
-		rc = cmd_fail(&err);
-		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up` again to finish, or "
-				"`nstopo down` to remove it\n", want->name);
+	struct apply_opts ao = { .log = verbose && !json ? stdout : NULL, .color = cmd_color(stdout),
+				 .progress = progress_action, .exec_failed = &exec_failed };
+	progress_begin("up", want->name, !verbose && !json);
+	if (plan.n && apply_plan(&plan, want, want->name, kv, &ao, &err) < 0) {
+		progress_end();
+		int sig = progress_stop();
+		rc = sig ? 128 + sig : cmd_fail(&err);
+		if (sig)
+			fprintf(stderr, "nstopo: interrupted (%s): %s\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM",
+				err.msg);
+		fprintf(stderr, "nstopo: lab %s is partly done: run `nstopo up %s%s%s%s` again to finish, "
+				"or `nstopo down --lab %s` to remove it\n", want->name,
+			cmd_lab_name ? "--name " : "", cmd_lab_name ? cmd_lab_name : "",
+			cmd_lab_name ? " " : "", argv[optind], want->name);
 		goto out;
 	}
+	if (!dry)
+		cmd_list_record(want, argv[optind]);
 	/* Up means it carries traffic, and the kernel brings links up in the background: wait for
 	 * them, on a lab that was already up too (there it costs one dump per namespace). */
-	if (!dry && wait > 0 && apply_wait_ready(want, &kv, (int)(wait * 1000), &err) < 0) {
+	progress_phase("waiting for the links to come up");
+	int ready = dry || wait <= 0 ? 0 : apply_wait_ready(want, kv, (int)(wait * 1000), &err);
+	progress_end();
+	if (ready < 0) {
 		if (!err.obj[0])
 			nst_err_obj(&err, "lab %s", want->name);
 		rc = cmd_fail(&err);
 		goto out;
 	}
-	if (plan.n) {
+	if (json) {
+		rc = print_plan_json(&plan, want->name, plan.n ? "up" : "up to date");
+	} else if (plan.n) {
 		char summary[512];
 		plan_summary(&plan, summary, sizeof(summary));
 		printf("lab %s is up: %s\n", want->name, summary);
@@ -124,6 +170,8 @@ int cmd_up(int argc, char **argv)
 	} else {
 		printf("lab %s is up to date: nothing to change\n", want->name);
 	}
+	if (exec_failed && json && !rc)
+		rc = NST_EXIT_DIFFERS;
 	if (test) {
 		lock_release(lock);
 		lock = -1;
@@ -132,7 +180,7 @@ int cmd_up(int argc, char **argv)
 	}
 out:
 	plan_free(&plan);
-	kview_free(&kv);
+	kview_free(kv);
 	topo_lab_free(have);
 	topo_lab_free(want);
 	lock_release(lock);

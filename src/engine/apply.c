@@ -2,6 +2,7 @@
  * Recovery goes forward: every object is marked as the lab's when it is made, so after a refusal
  * (or a kill) the next `up` finishes the plan and `down` removes what was made. */
 #include "apply.h"
+#include "observe.h"
 #include "paths.h"
 #include "marker.h"
 #include "nft.h"
@@ -374,6 +375,54 @@ static int promote_inside(struct netns *ns, void *arg, struct nst_err *err)
 	return sysctl_write(key, "1", err);
 }
 
+/* Drops what one node of the segment has cached for an address: only a node whose interface
+ * was already there before this run can hold a stale entry. */
+static int forget_on(struct applier *A, const struct topo_node *m, const struct topo_iface *mi,
+		     const struct cidr *c, struct nst_err *err)
+{
+	const struct topo_node *hm = topo_node_find(A->p->have, m->name);
+	const struct topo_iface *hi = hm ? topo_iface_find(hm, mi->name) : NULL;
+	if (!hi || hi->ifindex <= 0)
+		return 0;
+	struct knode *kn = kview_node(A->kv, m->kind == NODE_ROOT ? NULL : topo_node_netns(A->want, m));
+	struct nlr *nl = nl_of(kn, err);
+	if (!nl)
+		return kn ? -1 : 0;
+	int ifindex = kview_ifindex(A->kv, kn, mi->name, err);
+	if (ifindex <= 0)
+		return ifindex;
+	if (nlr_neigh_forget(nl, ifindex, c, err) < 0)
+		return nst_err_wrap(err, "%s:%s", m->name, mi->name);
+	return 0;
+}
+
+/* An address added here may have been another interface's a moment ago (it moved): the nodes
+ * on this segment would go on sending to the old owner's MAC until their entry ages, as the
+ * kernel announces no new address. So they forget it, and ask again on their next packet. */
+static int forget_stale_neighbours(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	if (a->iface->link < 0)
+		return 0;
+	const struct topo_link *l = &A->want->links[a->iface->link];
+	int far = topo_end_iface(A->want, &l->end[0]) == a->iface;
+	const struct topo_node *fn = topo_end_node(A->want, &l->end[far]);
+	if (!topo_node_find(A->p->have, fn->name))
+		return 0; /* a new far end (and a new bridge's links are all new) caches nothing old */
+	if (fn->kind != NODE_BRIDGE)
+		return forget_on(A, fn, topo_end_iface(A->want, &l->end[far]), &a->addr, err);
+	for (size_t i = 0; i < A->want->n_links; i++) {
+		const struct topo_link *o = &A->want->links[i];
+		for (int k = 0; k < 2; k++) {
+			const struct topo_iface *mi = topo_end_iface(A->want, &o->end[!k]);
+			if (topo_end_node(A->want, &o->end[k]) != fn || mi == a->iface)
+				continue;
+			if (forget_on(A, topo_end_node(A->want, &o->end[!k]), mi, &a->addr, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int addr_change(struct applier *A, const struct action *a, bool add, struct nst_err *err)
 {
 	struct knode *kn = knode_of(A, a, err);
@@ -393,7 +442,11 @@ static int addr_change(struct applier *A, const struct action *a, bool add, stru
 	int ifindex = add ? kview_ifindex(A->kv, kn, a->iface->name, err) : a->iface->ifindex;
 	if (ifindex <= 0)
 		return ifindex < 0 ? -1 : nst_err_set(err, ENODEV, "no interface %s", a->iface->name);
-	return add ? nlr_addr_add(nl, ifindex, &a->addr, err) : nlr_addr_del(nl, ifindex, &a->addr, err);
+	if (!add)
+		return nlr_addr_del(nl, ifindex, &a->addr, err);
+	if (nlr_addr_add(nl, ifindex, &a->addr, err) < 0)
+		return -1;
+	return forget_stale_neighbours(A, a, err);
 }
 
 struct sysctl_batch {
@@ -616,7 +669,7 @@ static int run_to_end_in(struct applier *A, const struct topo_node *node, struct
 	while (l && tail[l - 1] == '\n')
 		tail[--l] = '\0';
 	if (status < 0)
-		nst_err_set(err, ETIMEDOUT, "%s did not finish within %g s%s%s", argv[0],
+		nst_err_set(err, 0, "%s timed out after %gs and was stopped%s%s", argv[0],
 			    timeout_ms / 1000.0, l ? "; its output ends with:\n" : "", tail);
 	else
 		nst_err_set(err, 0, "%s exited with status %d%s%s", argv[0], status,
@@ -864,6 +917,8 @@ static int apply_actions(struct applier *A, const struct apply_opts *opts, struc
 	bool stopped = false, envs_waited = false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct action *a = &p->v[i];
+		if (opts && opts->progress && opts->progress(opts->progress_arg, a, i, p->n) < 0)
+			return nst_err_set(err, EINTR, "stopped after %zu of %zu changes", i, p->n);
 		/* Links, addresses and routes need only the network namespace; what comes after
 		 * (NAT, files, daemons, exec: after_envs in plan_kinds.h) may need the mount namespace. */
 		if (!envs_waited && plan_kind(a->kind)->after_envs) {

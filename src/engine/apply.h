@@ -7,12 +7,16 @@
 #include <stdio.h>
 
 #include "err.h"
-#include "observe.h"
+#include "kview.h"
 #include "plan.h"
 
 struct apply_opts {
 	FILE *log; /* each action as it is done ("+ link ..."), or NULL */
 	bool color;
+	/* Called before each action (done of total) and once at the end (a NULL, done == total):
+	 * a status line; returning -1 stops before the action (Ctrl-C), failing with EINTR. */
+	int (*progress)(void *arg, const struct action *a, size_t done, size_t total);
+	void *progress_arg;
 	/* exec: lines that may fail (containerlab's) and did: each reported on warn (stderr when
 	 * NULL) and counted here, when not NULL; up goes on. */
 	FILE *warn;

@@ -11,7 +11,9 @@
 #include "run.h"
 
 #include <arpa/inet.h>
+#include <json-c/json.h>
 #include <linux/rtnetlink.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/icmp6.h>
@@ -239,6 +241,8 @@ struct job {
 	struct netns from;     /* the node the check runs from (ping, tcp) or in (route, exec) */
 	struct netns holder;   /* tcp: the node holding the target; no name when none */
 	uint16_t id;
+	const struct check_each *each; /* told when the result is in; NULL for none */
+	size_t index;
 };
 
 static void addr_text(uint8_t family, const uint8_t a[16], char *buf, size_t len)
@@ -410,13 +414,15 @@ static void run_job(void *arg)
 	if (job_open(&j->from) < 0) {
 		snprintf(j->r->reason, sizeof(j->r->reason), "node %s is gone (its namespace was removed or "
 			 "replaced while the checks ran)", j->c->node);
-		return;
+	} else {
+		if (j->holder.name && job_open(&j->holder) < 0)
+			job_close(&j->holder); /* as when no node holds the target: no listener of ours */
+		run_job_open(j);
+		job_close(&j->from);
+		job_close(&j->holder);
 	}
-	if (j->holder.name && job_open(&j->holder) < 0)
-		job_close(&j->holder); /* as when no node holds the target: no listener of our own */
-	run_job_open(j);
-	job_close(&j->from);
-	job_close(&j->holder);
+	if (j->each)
+		j->each->done(j->each->arg, j->index);
 }
 
 static void run_job_open(struct job *j)
@@ -466,6 +472,35 @@ static void run_job_open(struct job *j)
 			 c->within_ms ? " within the deadline" : "", why);
 }
 
+/* " WORD" as a shell reads it back: quoted in '...' unless every character is plain, so an
+ * exec check's title can be pasted (sh -c 'sleep 3; echo hi'). Returns the length it wanted. */
+static int shell_word(char *buf, size_t len, const char *w)
+{
+	bool plain = w[0] != '\0';
+	for (const char *p = w; *p && plain; p++)
+		plain = isalnum((unsigned char)*p) || strchr("_@%+=:,./-", *p);
+	if (plain)
+		return snprintf(buf, len, " %s", w);
+	size_t n = 0;
+#define PUT(ch) (n + 1 < len ? (void)(buf[n] = (ch)) : (void)0, n++)
+	PUT(' ');
+	PUT('\'');
+	for (const char *p = w; *p; p++)
+		if (*p == '\'') {
+			PUT('\'');
+			PUT('\\');
+			PUT('\'');
+			PUT('\'');
+		} else {
+			PUT(*p);
+		}
+	PUT('\'');
+#undef PUT
+	if (len)
+		buf[n < len ? n : len - 1] = '\0';
+	return (int)n;
+}
+
 static void check_title(const struct topo_check *c, char *buf, size_t len)
 {
 	if (c->name) {
@@ -491,7 +526,7 @@ static void check_title(const struct topo_check *c, char *buf, size_t len)
 	case CHECK_EXEC: {
 		int n = snprintf(buf, len, "exec %s:", c->node);
 		for (size_t i = 0; i < c->argc && (size_t)n < len; i++)
-			n += snprintf(buf + n, len - (size_t)n, " %s", c->argv[i]);
+			n += shell_word(buf + n, len - (size_t)n, c->argv[i]);
 		if ((size_t)n < len)
 			snprintf(buf + n, len - (size_t)n, "%s", fail);
 		break;
@@ -583,6 +618,12 @@ static int open_node(const struct running *run, const struct topo_lab *lab, cons
 
 int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_err *err)
 {
+	return check_run_each(lab, out, NULL, err);
+}
+
+int check_run_each(const struct topo_lab *lab, struct check_result *out,
+		   const struct check_each *each, struct nst_err *err)
+{
 	struct running run = { 0 };
 	if (netns_init(err) < 0 || observe_find_nodes(lab->name, NULL, &run.refs, &run.n, err) < 0)
 		return -1;
@@ -597,6 +638,8 @@ int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_e
 		j->holder.fd = -1;
 		j->from.fd = -1;
 		j->id = (uint16_t)((getpid() * 31 + (int)i * 7919) & 0xffff);
+		j->each = each;
+		j->index = i;
 		memset(j->r, 0, sizeof(*j->r));
 		check_title(j->c, j->r->title, sizeof(j->r->title));
 	}
@@ -690,8 +733,8 @@ static long long neigh_table_fulls(void)
 	return any ? sum : -1;
 }
 
-int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long *overflows,
-		    struct nst_err *err)
+int check_all_pairs(const struct topo_lab *lab, FILE *out, struct json_object **json,
+		    long long *overflows, struct nst_err *err)
 {
 	struct running run = { 0 };
 	if (netns_init(err) < 0 || observe_find_nodes(lab->name, NULL, &run.refs, &run.n, err) < 0)
@@ -742,15 +785,16 @@ int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long 
 	long long fulls = fulls_after >= fulls_before && fulls_before >= 0 ? fulls_after - fulls_before : -1;
 	*overflows = fulls;
 	size_t sent = 0, received = 0, k = 0;
+	/* The JSON document is built with json-c; names and addresses are ASCII (validated). */
+	struct json_object *doc = NULL, *jpairs = NULL;
 	if (rc == 0 && json) {
-		fputs("{\"lab\":", out);
-		json_string(out, lab->name);
-		fputs(",\"nodes\":[", out);
-		for (size_t i = 0; i < nn; i++) {
-			fputs(i ? "," : "", out);
-			json_string(out, nodes[i]->name);
-		}
-		fputs("],\"pairs\":[", out);
+		doc = json_object_new_object();
+		jpairs = json_object_new_array();
+		struct json_object *jnodes = json_object_new_array();
+		json_object_object_add(doc, "lab", json_object_new_string(lab->name));
+		for (size_t i = 0; i < nn; i++)
+			json_object_array_add(jnodes, json_object_new_string(nodes[i]->name));
+		json_object_object_add(doc, "nodes", jnodes);
 	} else if (rc == 0) {
 		fputs("*** Ping: testing reachability between every pair of nodes\n", out);
 	}
@@ -767,13 +811,12 @@ int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long 
 				if (json) {
 					char a[CIDR_STR_MAX];
 					addr_format(pairs[k].family, pairs[k].addr, a, sizeof(a));
-					fputs(sent + tried > 1 ? ",{\"from\":" : "{\"from\":", out);
-					json_string(out, nodes[s]->name);
-					fputs(",\"to\":", out);
-					json_string(out, nodes[d]->name);
-					fputs(",\"address\":", out);
-					json_string(out, a);
-					fprintf(out, ",\"ok\":%s}", pairs[k].ok ? "true" : "false");
+					struct json_object *p = json_object_new_object();
+					json_object_object_add(p, "from", json_object_new_string(nodes[s]->name));
+					json_object_object_add(p, "to", json_object_new_string(nodes[d]->name));
+					json_object_object_add(p, "address", json_object_new_string(a));
+					json_object_object_add(p, "ok", json_object_new_boolean(pairs[k].ok));
+					json_object_array_add(jpairs, p);
 				}
 			}
 			sent += tried;
@@ -786,17 +829,21 @@ int check_all_pairs(const struct topo_lab *lab, FILE *out, bool json, long long 
 			fputc('\n', out);
 	}
 	if (rc == 0) {
-		if (json && fulls >= 0)
-			fprintf(out, "],\"sent\":%zu,\"received\":%zu,\"neighbour_table_overflows\":%lld}\n",
-				sent, received, fulls);
-		else if (json)
-			fprintf(out, "],\"sent\":%zu,\"received\":%zu,\"neighbour_table_overflows\":null}\n",
-				sent, received);
-		else
+		if (json) {
+			json_object_object_add(doc, "pairs", jpairs);
+			json_object_object_add(doc, "sent", json_object_new_uint64(sent));
+			json_object_object_add(doc, "received", json_object_new_uint64(received));
+			json_object_object_add(doc, "neighbour_table_overflows",
+					       fulls >= 0 ? json_object_new_int64(fulls) : NULL);
+			*json = doc;
+			doc = NULL;
+		} else {
 			fprintf(out, "*** Results: %zu%% dropped (%zu/%zu received)\n",
 				sent ? (sent - received) * 100 / sent : 0, received, sent);
+		}
 		rc = (int)(sent - received);
 	}
+	json_object_put(doc);
 	for (size_t i = 0; i < nn; i++)
 		netns_close(&ns[i]);
 	free(ns);

@@ -29,71 +29,6 @@ static bool route_proto_owned(uint8_t proto)
 	       proto == TOPO_RTPROT;
 }
 
-static void collide(struct kview *kv, struct srcloc loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void collide(struct kview *kv, struct srcloc loc, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	struct kcollision *c =
-		ARENA_PUSH(&kv->arena, kv->collisions, kv->n_collisions, kv->cap_collisions);
-	c->text = arena_strdup(&kv->arena, buf);
-	c->loc = loc;
-}
-
-struct knode *kview_node(struct kview *kv, const char *netns)
-{
-	return strmap_get(&kv->by_node, netns ? netns : "");
-}
-
-struct knode *kview_add(struct kview *kv, const char *netns, struct netns *ns)
-{
-	struct knode *kn = arena_alloc(&kv->arena, sizeof(*kn));
-	kn->ns = *ns;
-	netns_track(&kn->ns); /* one of many kept for the whole command: see the descriptor limit */
-	*ARENA_PUSH(&kv->arena, kv->nodes, kv->n_nodes, kv->cap_nodes) = kn;
-	strmap_put(&kv->by_node, arena_strdup(&kv->arena, netns ? netns : ""), kn);
-	return kn;
-}
-
-int kview_ifindex(struct kview *kv, struct knode *kn, const char *ifname, struct nst_err *err)
-{
-	uintptr_t v = (uintptr_t)strmap_get(&kn->ifindex, ifname);
-	if (v)
-		return (int)v;
-	struct nlr *nl = netns_nl(&kn->ns, err);
-	if (!nl)
-		return -1;
-	int idx = nlr_ifindex(nl, ifname, err);
-	if (idx > 0)
-		strmap_put(&kn->ifindex, arena_strdup(&kv->arena, ifname), (void *)(uintptr_t)idx);
-	return idx;
-}
-
-void kview_forget_ifindex(struct knode *kn, const char *ifname)
-{
-	/* strmap has no removal: a zero value reads as "unknown", so the next use asks the kernel. */
-	if (strmap_get(&kn->ifindex, ifname))
-		strmap_put(&kn->ifindex, ifname, NULL);
-}
-
-void kview_free(struct kview *kv)
-{
-	if (!kv)
-		return;
-	for (size_t i = 0; i < kv->n_nodes; i++) {
-		strmap_free(&kv->nodes[i]->ifindex);
-		netns_close(&kv->nodes[i]->ns);
-	}
-	strmap_free(&kv->by_node);
-	arena_free(&kv->arena);
-	memset(kv, 0, sizeof(*kv));
-}
-
 /* ---- one namespace ---- */
 
 struct visit {
@@ -209,6 +144,7 @@ static const char *name_by_index(const struct nlr_link *links, size_t n, int ifi
 	return NULL;
 }
 
+/* Unmarked veth ends in names the file wants, kept until every namespace is read. */
 struct kstray {
 	struct knode *kn;
 	struct topo_node *node;        /* have */
@@ -216,6 +152,12 @@ struct kstray {
 	struct nlr_link l;
 	char master[TOPO_IFNAME_MAX + 1];
 };
+
+struct strays {
+	struct kstray *v;
+	size_t n, cap;
+};
+
 
 static struct topo_iface *take_iface(struct topo_lab *have, struct topo_node *node,
 				     const struct nlr_link *l, const char *master)
@@ -234,7 +176,8 @@ static struct topo_iface *take_iface(struct topo_lab *have, struct topo_node *no
 /* Interfaces of one namespace: the lab's (by marker) into the node, every name into the
  * ifindex map, and foreign ones that take a name the file wants into the collisions (veth ends
  * nstopo made but did not get to mark wait in the strays until every namespace is read). */
-static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have, const char *lab,
+static void take_links(struct kview *kv, struct strays *st, struct knode *kn, struct topo_lab *have,
+		       const char *lab,
 		       struct topo_node *node, const struct topo_node *want_node,
 		       const struct nlr_link *links, size_t n)
 {
@@ -246,8 +189,7 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 		 * (node "host") that is a veth end's, never anything else. */
 		bool owned = marker_owns_link(l->alias, lab, node->name, l->name, l->kind, &m);
 		if (!root)
-			strmap_put(&kn->ifindex, arena_strdup(&kv->arena, l->name),
-				   (void *)(uintptr_t)l->ifindex);
+			kview_note_ifindex(kv, kn, l->name, l->ifindex);
 		const char *master = l->master ? name_by_index(links, n, l->master) : NULL;
 		if (!owned && !(!root && l->ifindex == 1)) {
 			const struct topo_iface *w = want_node ? topo_iface_find(want_node, l->name) : NULL;
@@ -263,19 +205,22 @@ static void take_links(struct kview *kv, struct knode *kn, struct topo_lab *have
 				continue;
 			/* Unmarked, not marked otherwise: an alias is always written by someone. */
 			if (w->link >= 0 && strcmp(l->kind, "veth") == 0 && !l->alias[0]) {
-				struct kstray *s = ARENA_PUSH(&kv->arena, kv->strays, kv->n_strays, kv->cap_strays);
+				if (st->n == st->cap) {
+					st->cap = st->cap ? st->cap * 2 : 8;
+					st->v = xrealloc(st->v, st->cap * sizeof(*st->v));
+				}
+				struct kstray *s = &st->v[st->n++];
 				*s = (struct kstray){ .kn = kn, .node = node, .want = w, .l = *l };
 				snprintf(s->master, sizeof(s->master), "%s", master ? master : "");
 				continue;
 			}
-			collide(kv, w->loc, "%s: interface %s exists and is not this lab's (%s)",
+			kview_collide(kv, w->loc, "%s: interface %s exists and is not this lab's (%s)",
 				node->name, l->name,
 				l->alias[0] ? l->alias : "no nstopo marker: made by someone else");
 			continue;
 		}
 		if (root)
-			strmap_put(&kn->ifindex, arena_strdup(&kv->arena, l->name),
-				   (void *)(uintptr_t)l->ifindex);
+			kview_note_ifindex(kv, kn, l->name, l->ifindex);
 		struct topo_iface *iface = take_iface(have, node, l, master);
 		if (owned && m.fields == 5)
 			iface->peer = arena_printf(&have->arena, "%s:%s", m.peer_node, m.peer_if);
@@ -343,7 +288,7 @@ static int take_nat(struct kview *kv, struct knode *kn, struct topo_lab *have, s
 	marker_nat(marker, sizeof(marker), have->name, node->name);
 	if (f.exists && (!f.userdata || strcmp(f.userdata, marker) != 0)) {
 		if (want_node->has_nat || want_node->n_nat)
-			collide(kv, want_node->loc,
+			kview_collide(kv, want_node->loc,
 				"%s: nftables table inet %s exists and is not this lab's (comment %s%s%s, "
 				"not \"%s\")", node->name, TOPO_NAT_TABLE, f.userdata ? "\"" : "",
 				f.userdata ? f.userdata : "none", f.userdata ? "\"" : "", marker);
@@ -396,7 +341,7 @@ static int take_uplink(struct kview *kv, struct knode *kn, struct topo_lab *have
 	bool legacy;
 	if (f.exists && !uplink_owned(f.userdata, have->name, &legacy)) {
 		if (u)
-			collide(kv, u->loc, "host: nftables table inet %s exists and is not this lab's "
+			kview_collide(kv, u->loc, "host: nftables table inet %s exists and is not this lab's "
 				"(comment %s%s%s, not an nstopo uplink marker of lab %s)", table,
 				f.userdata ? "\"" : "", f.userdata ? f.userdata : "none",
 				f.userdata ? "\"" : "", have->name);
@@ -419,7 +364,7 @@ out:
 	return rc;
 }
 
-static int dump_node(struct kview *kv, struct knode *kn, struct topo_lab *have, const char *lab,
+static int dump_node(struct kview *kv, struct strays *st, struct knode *kn, struct topo_lab *have, const char *lab,
 		     struct topo_node *node, const struct topo_node *want_node, struct nst_err *err)
 {
 	struct nlr_link *links = NULL;
@@ -430,7 +375,7 @@ static int dump_node(struct kview *kv, struct knode *kn, struct topo_lab *have, 
 	struct nlr *sock = netns_nl(&kn->ns, err);
 	if (!sock || nlr_link_dump(sock, &links, &nl, err) < 0)
 		goto out;
-	take_links(kv, kn, have, lab, node, want_node, links, nl);
+	take_links(kv, st, kn, have, lab, node, want_node, links, nl);
 	if (nlr_addr_dump(sock, &addrs, &na, err) < 0 || nlr_route_dump(sock, &routes, &nr, err) < 0)
 		goto out;
 	take_addrs(have, node, addrs, na);
@@ -470,27 +415,28 @@ static void want_peer(const struct topo_lab *want, const struct topo_iface *w, c
 	*ifname = topo_end_iface(want, &l->end[k])->name;
 }
 
-static const struct kstray *stray_find(const struct kview *kv, const char *node, const char *ifname)
+static const struct kstray *stray_find(const struct strays *st, const char *node, const char *ifname)
 {
-	for (size_t i = 0; i < kv->n_strays; i++)
-		if (strcmp(kv->strays[i].node->name, node) == 0 && strcmp(kv->strays[i].l.name, ifname) == 0)
-			return &kv->strays[i];
+	for (size_t i = 0; i < st->n; i++)
+		if (strcmp(st->v[i].node->name, node) == 0 && strcmp(st->v[i].l.name, ifname) == 0)
+			return &st->v[i];
 	return NULL;
 }
 
 /* A stray veth end is ours when its peer is the file's other end, in the lab's namespace, and
  * that end (marked, naming this one, or a stray too) has this one as its own peer: nstopo
  * stopped between creating the pair and marking it. Anything else is someone else's. */
-static void adopt_strays(struct kview *kv, const struct topo_lab *want, struct topo_lab *have)
+static void adopt_strays(struct kview *kv, const struct strays *st, const struct topo_lab *want,
+			 struct topo_lab *have)
 {
-	for (size_t i = 0; i < kv->n_strays; i++) {
-		const struct kstray *s = &kv->strays[i];
+	for (size_t i = 0; i < st->n; i++) {
+		const struct kstray *s = &st->v[i];
 		const char *pnode, *pif;
 		want_peer(want, s->want, &pnode, &pif);
 		int p_ifindex = 0, p_peer = -1;
 		struct topo_node *hn = topo_node_find(have, pnode);
 		const struct topo_iface *o = hn ? topo_iface_find(hn, pif) : NULL;
-		const struct kstray *os = stray_find(kv, pnode, pif);
+		const struct kstray *os = stray_find(st, pnode, pif);
 		char back[512];
 		snprintf(back, sizeof(back), "%s:%s", s->node->name, s->l.name);
 		if (o && o->peer && strcmp(o->peer, back) == 0) {
@@ -505,11 +451,10 @@ static void adopt_strays(struct kview *kv, const struct topo_lab *want, struct t
 			iface->unmarked = true;
 			iface->peer = arena_printf(&have->arena, "%s:%s", pnode, pif);
 			if (s->node->kind == NODE_ROOT)
-				strmap_put(&s->kn->ifindex, arena_strdup(&kv->arena, s->l.name),
-					   (void *)(uintptr_t)s->l.ifindex);
+				kview_note_ifindex(kv, s->kn, s->l.name, s->l.ifindex);
 			continue;
 		}
-		collide(kv, s->want->loc, "%s: interface %s exists and is not this lab's (%s)",
+		kview_collide(kv, s->want->loc, "%s: interface %s exists and is not this lab's (%s)",
 			s->node->name, s->l.name,
 			s->l.alias[0] ? s->l.alias : "no nstopo marker: made by someone else");
 	}
@@ -545,7 +490,7 @@ static void pair_links(struct topo_lab *have)
 /* ---- the whole lab ---- */
 
 static int observe_namespaces(const char *lab, struct topo_lab *want, struct topo_lab *have,
-			      struct kview *kv, struct nst_err *err)
+			      struct kview *kv, struct strays *st, struct nst_err *err)
 {
 	char **names;
 	size_t n;
@@ -568,7 +513,7 @@ static int observe_namespaces(const char *lab, struct topo_lab *want, struct top
 		}
 		if (v.ours && !kview_node(kv, names[i])) {
 			struct knode *kn = kview_add(kv, names[i], &ns);
-			rc = dump_node(kv, kn, have, lab, v.node, v.want_node, err);
+			rc = dump_node(kv, st, kn, have, lab, v.node, v.want_node, err);
 			continue;
 		}
 		/* Not ours: a collision when the file wants that name. */
@@ -577,14 +522,14 @@ static int observe_namespaces(const char *lab, struct topo_lab *want, struct top
 			if (w->kind == NODE_ROOT || strcmp(topo_node_netns(want, w), names[i]) != 0)
 				continue;
 			if (v.marked)
-				collide(kv, w->loc, "%s: network namespace %s belongs to node %s of lab %s",
+				kview_collide(kv, w->loc, "%s: network namespace %s belongs to node %s of lab %s",
 					w->name, names[i], v.m.node, v.m.lab);
 			else if (v.alias[0])
-				collide(kv, w->loc, "%s: network namespace %s exists and is not this lab's "
+				kview_collide(kv, w->loc, "%s: network namespace %s exists and is not this lab's "
 					"(its lo is marked \"%s\", not a marker of this lab's node %s)",
 					w->name, names[i], v.alias, w->name);
 			else
-				collide(kv, w->loc, "%s: network namespace %s exists and is not this lab's "
+				kview_collide(kv, w->loc, "%s: network namespace %s exists and is not this lab's "
 					"(no nstopo marker: made by hand, e.g. `ip netns add`?)",
 					w->name, names[i]);
 		}
@@ -664,10 +609,14 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	struct topo_lab *h = topo_lab_new();
 	h->name = arena_strdup(&h->arena, lab_name);
 	*have = h;
-	if (observe_namespaces(lab_name, want, h, kv, err) < 0)
-		return -1;
-	if (take_seen(h, want, err) < 0)
-		return nst_err_wrap(err, "check what the nodes see");
+	struct strays st = { 0 };
+	int rc = -1;
+	if (observe_namespaces(lab_name, want, h, kv, &st, err) < 0)
+		goto out;
+	if (take_seen(h, want, err) < 0) {
+		nst_err_wrap(err, "check what the nodes see");
+		goto out;
+	}
 	/* The host's own namespace: only interfaces that carry this lab's marker. */
 	struct netns home = *netns_home();
 	home.nl = NULL;
@@ -675,21 +624,24 @@ int observe_lab(const char *lab_name, struct topo_lab *want, struct topo_lab **h
 	kn->ns.name = NULL;
 	struct topo_node *host = topo_node_add(h, TOPO_HOST_NODE, (struct srcloc){ 0 });
 	const struct topo_node *want_host = want ? topo_node_find(want, TOPO_HOST_NODE) : NULL;
-	if (dump_node(kv, kn, h, lab_name, host, want_host, err) < 0)
-		return -1;
+	if (dump_node(kv, &st, kn, h, lab_name, host, want_host, err) < 0)
+		goto out;
 	if (take_uplink(kv, kn, h, want, err) < 0) {
 		nst_err_obj(err, "host");
-		return -1;
+		goto out;
 	}
-	adopt_strays(kv, want, h);
+	adopt_strays(kv, &st, want, h);
 	pair_links(h);
 	char dir[512];
-	struct stat st;
+	struct stat sb;
 	paths_lab_dir(dir, sizeof(dir), lab_name);
-	h->has_run_dir = lstat(dir, &st) == 0; /* a symlink there is refused by the lock */
+	h->has_run_dir = lstat(dir, &sb) == 0; /* a symlink there is refused by the lock */
 	h->hosts = store_hosts_read(&h->arena, lab_name);
 	take_daemons(h, want);
-	return 0;
+	rc = 0;
+out:
+	free(st.v);
+	return rc;
 }
 
 /* ---- finding nodes of any lab (exec, list) ---- */

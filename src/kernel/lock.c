@@ -77,7 +77,8 @@ int lock_lab(const char *lab, struct nst_err *err)
 			int e = errno;
 			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 			pid[n > 0 ? n : 0] = '\0';
-			pid[strcspn(pid, "\n")] = '\0';
+			/* Digits only: the message stays one line whatever the file holds. */
+			pid[strspn(pid, "0123456789")] = '\0';
 			close(fd);
 			if (e == EWOULDBLOCK)
 				return nst_err_set(err, 0, "lab %s is busy: another nstopo run (pid %s) is changing it; "

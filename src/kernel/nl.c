@@ -18,6 +18,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/netconf.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
@@ -395,6 +396,24 @@ int nlr_addr_add(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_e
 int nlr_addr_del(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_err *err)
 {
 	return addr_change(nl, ifindex, c, false, err);
+}
+
+/* ---- neighbours ---- */
+
+int nlr_neigh_forget(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_err *err)
+{
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *dst = addr_of(c->family, c->a, c->family == AF_INET ? 32 : 128);
+	rtnl_neigh_set_ifindex(n, ifindex);
+	rtnl_neigh_set_family(n, c->family);
+	rtnl_neigh_set_dst(n, dst);
+	reset(nl);
+	int rc = rtnl_neigh_delete(nl->sk, n, 0);
+	nl_addr_put(dst);
+	rtnl_neigh_put(n);
+	if (rc < 0 && nl->last_errno == ENOENT)
+		return 0; /* nothing cached: nothing stale */
+	return rc < 0 ? fail(nl, rc, err, "forget a neighbour") : 0;
 }
 
 /* ---- routes ---- */

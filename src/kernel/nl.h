@@ -88,6 +88,8 @@ int nlr_link_del(struct nlr *nl, int ifindex, struct nst_err *err);
 
 int nlr_addr_add(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_err *err);
 int nlr_addr_del(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_err *err);
+/* Drops the neighbour cache entry for address c on ifindex, if there is one. */
+int nlr_neigh_forget(struct nlr *nl, int ifindex, const struct cidr *c, struct nst_err *err);
 
 /* A unicast route in the main table with nstopo's protocol (dst, metric, oif, via are used);
  * replace swaps the gateway or device of the route with the same destination and metric. */

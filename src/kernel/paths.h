@@ -16,6 +16,7 @@
 #define PATHS_NS "ns"                 /* ns/NODE.uts, ns/NODE.mnt: a node's namespaces (nodens, run) */
 #define PATHS_INTENT "intent"         /* what an up began to create (netns) */
 #define PATHS_HOST_NEIGH "host-neigh" /* the host's neighbour-table values before (hostneigh) */
+#define PATHS_SOURCE "source"         /* the file the lab came from, its nodes and links (list) */
 
 /* Full paths, for messages and the few opens that do not go through safefs. */
 void paths_lab_dir(char *buf, size_t len, const char *lab);      /* /run/nstopo/LAB */

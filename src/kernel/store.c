@@ -598,6 +598,18 @@ int store_hosts_write(const char *lab, const char *text, struct nst_err *err)
 	return write_small(lab, NULL, PATHS_HOSTS, text, 0644, err);
 }
 
+/* ---- the lab's source record (nstopo list) ---- */
+
+char *store_source_read(struct arena *ar, const char *lab)
+{
+	return read_small(ar, lab, PATHS_SOURCE);
+}
+
+int store_source_write(const char *lab, const char *text, struct nst_err *err)
+{
+	return write_small(lab, NULL, PATHS_SOURCE, text, 0600, err);
+}
+
 /* ---- the exec: record and the logs ---- */
 
 char *store_exec_read(struct arena *ar, const char *lab, const char *node)

@@ -35,6 +35,11 @@ int store_remove(const char *lab, const char *node, const char *target, struct n
 char *store_hosts_read(struct arena *ar, const char *lab);
 int store_hosts_write(const char *lab, const char *text, struct nst_err *err);
 
+/* The record `up` keeps for `list` (the file the lab came from, its nodes and links; the text is
+ * cmd_list.c's), NULL when none. */
+char *store_source_read(struct arena *ar, const char *lab);
+int store_source_write(const char *lab, const char *text, struct nst_err *err);
+
 /* The record of the `exec:` lines a node last ran to the end (their text), NULL when none. */
 char *store_exec_read(struct arena *ar, const char *lab, const char *node);
 int store_exec_write(const char *lab, const char *node, const char *text, struct nst_err *err);

@@ -69,7 +69,7 @@ void nst_err_clear(struct nst_err *err)
 
 void nst_err_print(FILE *out, const struct nst_err *err)
 {
-	fputs("nstopo: ", out);
+	fputs(nst_err_color && out == stderr ? "\033[1;31mnstopo:\033[0m " : "nstopo: ", out);
 	if (err->obj[0])
 		fprintf(out, "%s: ", err->obj);
 	if (err->msg[0] && err->code)
@@ -163,11 +163,16 @@ static void print_escaped(FILE *out, const char *s)
 
 enum { DIAGS_SHOWN = 1000 }; /* a broken generator can make a million errors; a person reads few */
 
+bool nst_err_color;
+
 void diags_print(FILE *out, const struct diags *d)
 {
+	bool color = nst_err_color && out == stderr;
 	for (size_t i = 0; i < d->n && i < DIAGS_SHOWN; i++) {
-		fprintf(out, "%s:%u:%u: %s: ", d->v[i].loc.file ? d->v[i].loc.file : "-",
-			d->v[i].loc.line, d->v[i].loc.col, d->v[i].warning ? "warning" : "error");
+		fprintf(out, "%s:%u:%u: %s%s%s: ", d->v[i].loc.file ? d->v[i].loc.file : "-",
+			d->v[i].loc.line, d->v[i].loc.col,
+			color ? (d->v[i].warning ? "\033[1;35m" : "\033[1;31m") : "",
+			d->v[i].warning ? "warning" : "error", color ? "\033[0m" : "");
 		print_escaped(out, d->v[i].msg);
 		fputc('\n', out);
 	}

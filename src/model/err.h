@@ -63,6 +63,9 @@ void diags_warn(struct diags *d, struct srcloc loc, const char *fmt, ...)
 void diags_sort(struct diags *d);
 /* "FILE:LINE:COL: error: MESSAGE" (or warning:), one line each, sorted by position. */
 void diags_print(FILE *out, const struct diags *d);
+/* Colour the words error and warning (and nstopo's own error prefix) in what is printed on
+ * stderr: set by the command line (--color, NO_COLOR, a terminal). */
+extern bool nst_err_color;
 void diags_free(struct diags *d);
 
 #endif

@@ -1,11 +1,14 @@
 /* load_yaml.c - ytree to topo_lab; see load_yaml.h.
  * Every value keeps the position of its YAML node so that later errors can point at it. */
 #include "load_yaml.h"
+#include "expand.h"
+#include "routing.h"
 #include "clab.h"
 #include "validate.h"
 #include "ytree.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -28,7 +31,7 @@ struct loader {
 /* Keys the format defines whose feature is not built yet: refused as such, never as unknown. */
 static const char *const not_yet[] = {
 	/* reserved for later by the format */
-	"defaults", "hosts", "rate", "delay", "jitter", "loss", "type", NULL,
+	"hosts", "rate", "delay", "jitter", "loss", "type", NULL,
 };
 
 static struct srcloc loc_of(const struct loader *L, const struct ynode *n)
@@ -195,10 +198,12 @@ static bool key_ok(struct loader *L, const struct ynode *key, const char *const 
 }
 
 static const char *const lab_keys[] = { "name", "prefix", "nodes", "links", "uplink",
-					"tests", "defaults", "hosts", "keep_unlisted", NULL };
+					"tests", "defaults", "hosts", "routing", "groups",
+					"keep_unlisted", NULL };
 static const char *const node_keys[] = { "kind",  "hostname", "interfaces", "routes",
 					 "sysctl", "nat",     "files",      "exec",
-					 "daemons", "config", "env", NULL };
+					 "daemons", "config", "env", "group",
+					 "routing", "asn", "template", NULL };
 static const char *const iface_keys[] = { "addresses", "mtu", "mac", NULL };
 static const char *const route_keys[] = { "to", "via", "dev", "metric", "type", NULL };
 static const char *const link_keys[] = { "endpoints", "mtu", "rate", "delay", "jitter", "loss", NULL };
@@ -940,6 +945,12 @@ static void decode_node_key(struct loader *L, struct topo_node *node, const stru
 		node->has |= NODE_HAS_CONFIG;
 	} else if (strcmp(key, "config") == 0) {
 		bad(L, v, "config must be a string (a block: config: |), not %s", shape(v));
+	} else if (strcmp(key, "group") == 0 && v->type == Y_SEQ) { /* expand.c checked the names */
+		for (size_t i = 0; i < v->n; i++)
+			*ARENA_PUSH(&L->lab->arena, node->groups, node->n_groups, node->cap_groups) =
+				arena_strdup(&L->lab->arena, v->items[i]->value);
+	} else {
+		routing_yaml_node(L->lab, node, k, v, L->file, L->d);
 	}
 }
 
@@ -953,6 +964,7 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 		return;
 	if (!want_map(L, v, is_root ? "host" : what))
 		return;
+	size_t errors_before = L->d->n_errors;
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct ynode *key = v->items[i];
 		if (is_root && strcmp(key->value, "interfaces") != 0 && strcmp(key->value, "routes") != 0 &&
@@ -965,6 +977,9 @@ static void decode_node(struct loader *L, const struct ynode *k, const struct yn
 		if (key_ok(L, key, node_keys, what))
 			decode_node_key(L, node, key, v->items[i + 1]);
 	}
+	/* One mistake, one error: what the node lacks because of it is not reported again. */
+	if (L->d->n_errors > errors_before)
+		node->damaged = true;
 }
 
 static void decode_nodes(struct loader *L, const struct ynode *m)
@@ -978,6 +993,17 @@ static void decode_nodes(struct loader *L, const struct ynode *m)
 }
 
 /* ---- links ---- */
+
+/* h9 and h1: two numbered nodes of one family, not a typo of each other. */
+static bool numbered_sibling(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	while (la && isdigit((unsigned char)a[la - 1]))
+		la--;
+	while (lb && isdigit((unsigned char)b[lb - 1]))
+		lb--;
+	return la == lb && la < strlen(a) && lb < strlen(b) && memcmp(a, b, la) == 0;
+}
 
 static bool decode_end(struct loader *L, size_t link_idx, const struct ynode *n, struct topo_end *end)
 {
@@ -997,7 +1023,25 @@ static bool decode_end(struct loader *L, size_t link_idx, const struct ynode *n,
 		ni = topo_node_index(L->lab, node_name);
 	}
 	if (ni < 0) {
-		bad(L, n, "unknown node '%s' in link endpoint '%s'", node_name, s);
+		/* A typo of a node's name: suggested, and that node's interfaces this link was to
+		 * join are not then reported as on no link (the node is marked damaged). */
+		struct topo_node *best = NULL;
+		size_t best_d = 3;
+		for (size_t i = 0; i < L->lab->n_nodes; i++) {
+			size_t dist = load_yaml_edit_distance(node_name, L->lab->nodes[i]->name);
+			if (dist < best_d && dist < strlen(L->lab->nodes[i]->name) &&
+			    !numbered_sibling(node_name, L->lab->nodes[i]->name)) {
+				best_d = dist;
+				best = L->lab->nodes[i];
+			}
+		}
+		if (best) {
+			best->damaged = true;
+			bad(L, n, "unknown node '%s' in link endpoint '%s' (did you mean %s?)", node_name,
+			    s, best->name);
+		} else {
+			bad(L, n, "unknown node '%s' in link endpoint '%s'", node_name, s);
+		}
 		return false;
 	}
 	struct topo_node *node = L->lab->nodes[ni];
@@ -1253,18 +1297,22 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 	struct topo_lab *lab = L->lab;
 	const struct ynode *nodes = NULL, *links = NULL, *uplink = NULL, *tests = NULL, *name = NULL;
 	lab->loc = loc_of(L, root);
+	bool bad_key = false;
 	for (size_t i = 0; i + 1 < root->n; i += 2) {
 		const struct ynode *k = root->items[i], *v = root->items[i + 1];
-		if (!key_ok(L, k, lab_keys, "the lab"))
+		if (!key_ok(L, k, lab_keys, "the lab")) {
+			bad_key = true;
 			continue;
+		}
 		const char *s;
 		if (strcmp(k->value, "name") == 0) {
 			name = v;
 			lab->name_loc = loc_of(L, v);
 			if ((s = want_str(L, v, "name")))
-				lab->name = arena_strdup(&lab->arena, s);
+				topo_lab_set_name(lab, s);
 		} else if (strcmp(k->value, "prefix") == 0) {
 			lab->prefix_loc = loc_of(L, v);
+			lab->prefix_set = true;
 			if ((s = want_str(L, v, "prefix")))
 				lab->prefix = arena_strdup(&lab->arena, s);
 		} else if (strcmp(k->value, "nodes") == 0) {
@@ -1275,6 +1323,8 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 			uplink = v;
 		} else if (strcmp(k->value, "tests") == 0) {
 			tests = v;
+		} else if (strcmp(k->value, "routing") == 0) {
+			routing_yaml_lab(lab, v, L->file, L->d);
 		} else if (strcmp(k->value, "keep_unlisted") == 0) {
 			want_bool(L, v, "keep_unlisted", &lab->keep_unlisted);
 		}
@@ -1288,6 +1338,9 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 		lab->nodes_loc = loc_of(L, nodes);
 		decode_nodes(L, nodes);
 	}
+	/* No links beside a mistyped key (lnks:): its interfaces on no link are that one mistake. */
+	for (size_t i = 0; !links && bad_key && i < lab->n_nodes; i++)
+		lab->nodes[i]->damaged = true;
 	if (links)
 		decode_links(L, links);
 	if (uplink)
@@ -1319,7 +1372,7 @@ struct topo_lab *load_yaml_buf(const char *file, const char *buf, size_t len, st
 	else if (tree.root->type != Y_MAP)
 		diags_add(d, (struct srcloc){ lab->file, tree.root->line, tree.root->col },
 			  "a topology is a mapping with name, nodes and links, not %s", shape(tree.root));
-	else
+	else if (expand_tree(&tree, lab->file, d) || tree.root) /* its errors are in d; go on */
 		decode_lab(&L, tree.root);
 	ytree_free(&tree);
 	return lab;

@@ -126,6 +126,12 @@ static void delete_link(struct differ *D, enum action_kind kind, const struct to
 			return;
 		D->have_link_gone[hi->link] = true;
 	}
+	/* An end on no link (its peer's namespace was deleted) may be both in the way of a new
+	 * link and left over: it is deleted once. Such ends are rare, so a scan will do. */
+	for (size_t i = 0; hi->link < 0 && i < D->p->n; i++)
+		if (D->p->v[i].iface == hi &&
+		    (D->p->v[i].kind == ACT_LINK_DEL || D->p->v[i].kind == ACT_LINK_DEL_EARLY))
+			return;
 	struct action *a = emit(D, kind, D->have, hn);
 	a->iface = hi;
 	a->link = hi->link >= 0 ? &D->have->links[hi->link] : NULL;
@@ -1057,51 +1063,6 @@ void plan_print(FILE *out, const struct plan *p, bool color)
 		else
 			fprintf(out, "%c %s\n", op, text);
 	}
-}
-
-void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
-void plan_print_json(FILE *out, const struct plan *p, const char *lab)
-{
-	fputs("{\"lab\":", out);
-	json_string(out, lab);
-	fprintf(out, ",\"count\":%zu,\"changes\":[", p->n);
-	for (size_t i = 0; i < p->n; i++) {
-		const struct action *a = &p->v[i];
-		char text[1200], op[2] = { plan_action_op(a), 0 };
-		plan_action_text(a, text, sizeof(text));
-		fputs(i ? ",{\"op\":" : "{\"op\":", out);
-		json_string(out, op);
-		fputs(",\"object\":", out);
-		json_string(out, plan_action_object(a));
-		if (a->node) {
-			fputs(",\"node\":", out);
-			json_string(out, node_label(a->node));
-		}
-		if (a->iface) {
-			fputs(",\"interface\":", out);
-			json_string(out, a->iface->name);
-		}
-		fputs(",\"text\":", out);
-		json_string(out, text);
-		if (a->loc.line)
-			fprintf(out, ",\"line\":%u,\"col\":%u", a->loc.line, a->loc.col);
-		fputc('}', out);
-	}
-	fputs("]}\n", out);
 }
 
 void plan_summary(const struct plan *p, char *buf, size_t len)

@@ -81,9 +81,6 @@ void plan_action_text(const struct action *a, char *buf, size_t len);
 char plan_action_op(const struct action *a);    /* '+', '-' or '~' */
 const char *plan_action_object(const struct action *a); /* "node", "link", "address", ... */
 void plan_print(FILE *out, const struct plan *p, bool color);
-/* s as a JSON string, quoted and escaped (diff --json, test --all-pairs --json). */
-void json_string(FILE *out, const char *s);
-void plan_print_json(FILE *out, const struct plan *p, const char *lab);
 /* "3 changes: +1 node, +2 link" */
 void plan_summary(const struct plan *p, char *buf, size_t len);
 

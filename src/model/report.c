@@ -32,25 +32,34 @@ bool report_target(const struct topo_lab *lab, const char *to, uint8_t *family, 
 	return true;
 }
 
-void report_tap(FILE *out, const struct check_result *r, size_t n)
+void report_tap_line(FILE *out, const struct check_result *r, size_t i)
 {
-	fprintf(out, "TAP version 13\n1..%zu\n", n);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "%s %zu - %s\n", r[i].pass ? "ok" : "not ok", i + 1, r[i].title);
-		if (!r[i].pass) {
-			/* One diagnostic line per line of the reason. */
-			const char *s = r[i].reason;
-			while (*s) {
-				size_t l = strcspn(s, "\n");
-				fprintf(out, "# %.*s\n", (int)l, s);
-				s += l + (s[l] == '\n');
-			}
+	fprintf(out, "%s %zu - %s\n", r[i].pass ? "ok" : "not ok", i + 1, r[i].title);
+	if (!r[i].pass) {
+		/* One diagnostic line per line of the reason. */
+		const char *s = r[i].reason;
+		while (*s) {
+			size_t l = strcspn(s, "\n");
+			fprintf(out, "# %.*s\n", (int)l, s);
+			s += l + (s[l] == '\n');
 		}
 	}
+}
+
+void report_tap_end(FILE *out, const struct check_result *r, size_t n)
+{
 	size_t failed = 0;
 	for (size_t i = 0; i < n; i++)
 		failed += !r[i].pass;
 	fprintf(out, "# %zu passed, %zu failed\n", n - failed, failed);
+}
+
+void report_tap(FILE *out, const struct check_result *r, size_t n)
+{
+	fprintf(out, "TAP version 13\n1..%zu\n", n);
+	for (size_t i = 0; i < n; i++)
+		report_tap_line(out, r, i);
+	report_tap_end(out, r, n);
 }
 
 static void xml_text(FILE *out, const char *s)

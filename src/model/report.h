@@ -19,6 +19,9 @@ struct check_result {
 
 /* TAP version 13 on out. */
 void report_tap(FILE *out, const struct check_result *r, size_t n);
+/* Its parts, for printing each result as it comes: result i's line(s), and the closing count. */
+void report_tap_line(FILE *out, const struct check_result *r, size_t i);
+void report_tap_end(FILE *out, const struct check_result *r, size_t n);
 /* JUnit XML on out, one testsuite named after the lab. */
 void report_junit(FILE *out, const char *lab, const struct check_result *r, size_t n,
 		  double seconds);

@@ -14,6 +14,13 @@ struct topo_lab *topo_lab_new(void)
 	return lab;
 }
 
+void topo_lab_set_name(struct topo_lab *lab, const char *name)
+{
+	lab->name = arena_strdup(&lab->arena, name);
+	if (!lab->prefix_set)
+		lab->prefix = arena_printf(&lab->arena, "%s-", name);
+}
+
 void topo_lab_free(struct topo_lab *lab)
 {
 	if (!lab)

@@ -80,6 +80,7 @@ struct topo_link {
 };
 
 enum { ROUTE_HAS_VIA = 1u << 0, ROUTE_HAS_DEV = 1u << 1, ROUTE_HAS_METRIC = 1u << 2 };
+enum { ROUTE_COMPUTED = 1u << 3 }; /* in has: made by `routing: static` (routing.c) */
 
 struct topo_route {
 	struct cidr to; /* plen 0 for default */
@@ -159,6 +160,9 @@ struct topo_exec {
 
 enum { NODE_HAS_KIND = 1u << 0, NODE_HAS_HOSTNAME = 1u << 1, NODE_HAS_CONFIG = 1u << 2 };
 
+/* `routing:` of the lab or of a node (routing.c). */
+enum topo_routing { ROUTING_UNSET, ROUTING_NONE, ROUTING_STATIC };
+
 struct topo_node {
 	char *name;
 	enum node_kind kind;
@@ -183,8 +187,18 @@ struct topo_node {
 	struct topo_env *env;
 	size_t n_env, cap_env;
 	char *config;
+	char **groups; /* `group:`, the names only (expand.c applied their settings) */
+	size_t n_groups, cap_groups;
 	struct srcloc loc, kind_loc, config_loc, daemons_loc, hostname_loc;
 	struct strmap iface_index; /* name -> iface index + 1 */
+	/* routing.c: the node's `routing:`, `asn:` (0: none) and `template:` (a built-in's name, or
+	 * template text; tmpl_block: a block scalar, its first line is the one after tmpl_loc). */
+	enum topo_routing routing;
+	uint32_t asn;
+	char *tmpl;
+	bool tmpl_block;
+	struct srcloc routing_loc, asn_loc, tmpl_loc;
+	bool damaged; /* load_yaml: its mapping had an error; validate adds no knock-on errors */
 	/* Filled by observe only. */
 	char *netns;          /* the namespace's name under /run/netns */
 	bool foreign;         /* a namespace by that name that is not this lab's */
@@ -239,7 +253,8 @@ const char *topo_uplink_table(char *buf, size_t len, const char *lab);
 struct topo_lab {
 	struct arena arena; /* owns every string and array below */
 	char *name;
-	char *prefix; /* "" when none */
+	char *prefix; /* the namespace names' prefix: the file's `prefix:`, else "NAME-" */
+	bool prefix_set; /* the file has a `prefix:` key (even "") */
 	char *file;   /* the topology file as given, NULL when observed */
 	char *dir;    /* its directory, for `from:` paths */
 	struct topo_node **nodes; /* stable pointers; the index is the node's id */
@@ -258,10 +273,15 @@ struct topo_lab {
 	bool has_run_dir;           /* observe: /run/nstopo/LAB exists */
 	struct strmap node_index;   /* name -> index + 1 */
 	struct srcloc loc, name_loc, prefix_loc, nodes_loc, tests_loc;
+	enum topo_routing routing;  /* `routing:` (routing.c) */
+	struct srcloc routing_loc;
 };
 
 struct topo_lab *topo_lab_new(void);
 void topo_lab_free(struct topo_lab *lab);
+/* Gives the lab its name (the file's, or --name's) and, when the file has no `prefix:`, the
+ * default prefix "NAME-" that keeps labs reusing node names apart. Before any topo_node_netns. */
+void topo_lab_set_name(struct topo_lab *lab, const char *name);
 
 /* Adding a name twice returns the existing node. */
 struct topo_node *topo_node_add(struct topo_lab *lab, const char *name, struct srcloc loc);

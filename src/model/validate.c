@@ -1,5 +1,7 @@
 /* validate.c - cross-object checks of a lab; see validate.h. */
 #include "validate.h"
+#include "lint.h"
+#include "load_yaml.h"
 #include "neigh.h"
 
 #include <arpa/inet.h>
@@ -75,7 +77,7 @@ static void check_names(struct checker *C)
 		SAY(C, lab->name_loc,
 		    "invalid lab name '%s' (lower-case letters, digits and '-', starting with a letter "
 		    "or digit, at most %d characters)", lab->name, TOPO_LAB_NAME_MAX);
-	for (const char *p = lab->prefix; *p; p++)
+	for (const char *p = lab->prefix; lab->prefix_set && *p; p++)
 		if (!name_char(*p)) {
 			SAY(C, lab->prefix_loc,
 			    "invalid prefix '%s' (letters, digits, '_', '.' and '-' only)", lab->prefix);
@@ -113,6 +115,37 @@ static void check_names(struct checker *C)
 	}
 }
 
+/* Whether iface was made by a link end naming it (not declared under the node). */
+static bool made_by_link(const struct topo_lab *lab, const struct topo_iface *iface)
+{
+	if (iface->link < 0)
+		return false;
+	const struct topo_link *l = &lab->links[iface->link];
+	for (int e = 0; e < 2; e++)
+		if (l->end[e].loc.line == iface->loc.line && l->end[e].loc.col == iface->loc.col)
+			return true;
+	return false;
+}
+
+/* A declared interface on no link beside one a link end made with a name a typo away
+ * ([h1:eht0, r1:eth0] for eth0): the mistake is the link end's, said there, once. */
+static bool link_end_typo(struct checker *C, const struct topo_node *node,
+			  const struct topo_iface *declared)
+{
+	for (size_t i = 0; i < node->n_ifaces; i++) {
+		const struct topo_iface *f = &node->ifaces[i];
+		if (f == declared || !made_by_link(C->lab, f) ||
+		    load_yaml_edit_distance(f->name, declared->name) > 2)
+			continue;
+		struct srcloc at = f->loc; /* NODE:IF, pointing at IF */
+		at.col += (uint32_t)strlen(node->name) + 1;
+		SAY(C, at, "node %s has no interface '%s' (did you mean %s?)", node->name, f->name,
+		    declared->name);
+		return true;
+	}
+	return false;
+}
+
 static void check_iface(struct checker *C, const struct topo_node *node, const struct topo_iface *iface)
 {
 	if (iface->link == TOPO_LINK_BROKEN)
@@ -135,8 +168,9 @@ static void check_iface(struct checker *C, const struct topo_node *node, const s
 		return;
 	}
 	if (iface->link < 0 && !is_lo && !is_br) {
-		SAY(C, iface->loc, "interface %s:%s is on no link (add it to links, or remove it)",
-		    node->name, iface->name);
+		if (!link_end_typo(C, node, iface) && !node->damaged)
+			SAY(C, iface->loc, "interface %s:%s is on no link (add it to links, or remove it)",
+			    node->name, iface->name);
 		return;
 	}
 	if (is_lo && (iface->has & (IFACE_HAS_MAC | IFACE_HAS_MTU)))
@@ -584,6 +618,8 @@ static void check_routes(struct checker *C, const struct topo_node *node)
 			else if (!ll && root && !gateway_reachable(&S, r))
 				SAY(C, r->loc, "route %s: gateway %s is not in any subnet of the lab's "
 					       "host-side link ends", to, via);
+			else if (node->damaged)
+				; /* its interfaces may be what the error was about */
 			else if (!ll && (r->has & ROUTE_HAS_DEV) && !gateway_reachable(&S, r))
 				SAY(C, r->loc, "route %s: gateway %s is not in a subnet of %s:%s", to, via,
 				    node->name, r->dev);
@@ -867,7 +903,7 @@ static void check_checks(struct checker *C)
 				;
 			else if (!target)
 				SAY(C, c->to_loc, "'%s' is neither an address nor a node of this lab", c->to);
-			else if (!node_has_address(target))
+			else if (!node_has_address(target) && !target->damaged)
 				SAY(C, c->to_loc, "node %s has no address to reach", c->to);
 		}
 		if (c->output_regex) {
@@ -912,5 +948,7 @@ bool validate_lab(struct topo_lab *lab, struct diags *d)
 	check_duplicate_addresses(&C);
 	check_checks(&C);
 	check_uplink(&C);
+	if (d->n_errors == 0)
+		lint_lab(lab, d);
 	return d->n_errors == before;
 }

@@ -71,6 +71,8 @@ routes() {
 
 yaml() {
 	echo "name: $lab"
+	# Bare names, as the scripts it is compared with use (and as the recorded results had).
+	echo "prefix: \"\""
 	echo "nodes:"
 	local tmp
 	tmp=$(mktemp)

@@ -82,6 +82,41 @@ for f in "$src"/topologies/*.yaml "$src"/tests/good/*.yaml; do
 	fi
 done
 
+# --- expand: a plain file that validates, is the same lab, and expands to itself -----------------
+# (files with `files:` are left out: their sources are relative to the file's own directory)
+for f in "$src"/topologies/*.yaml "$src"/tests/good/*.yaml "$src"/tests/fuzz/corpus/compact-*.yaml; do
+	[ -e "$f" ] || continue
+	grep -q '^ *files:' "$f" && continue
+	name=${f#"$src"/}
+	run expand "$f"
+	cp "$tmp/out" "$tmp/expanded.yaml"
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
+		bad "expand $name: exit $rc, $(head -c 300 "$tmp/err")"
+		continue
+	fi
+	run graph "$f"
+	cp "$tmp/out" "$tmp/graph.a"
+	run graph "$tmp/expanded.yaml"
+	if [ "$rc" -ne 0 ] || ! cmp -s "$tmp/graph.a" "$tmp/out"; then
+		bad "expand $name: the expanded file is not the same lab (graph differs)"
+		diff "$tmp/graph.a" "$tmp/out" | sed 's/^/     | /' | head -6
+		continue
+	fi
+	run expand "$tmp/expanded.yaml"
+	if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/expanded.yaml"; then
+		ok "expand $name: validates, the same lab, expands to itself"
+	else
+		bad "expand $name: expanding the expanded file changes it (exit $rc)"
+		diff "$tmp/expanded.yaml" "$tmp/out" | sed 's/^/     | /' | head -6
+	fi
+done
+run expand "$src/tests/bad/x02-expand-patterns.yaml"
+if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] && [ -s "$tmp/err" ]; then
+	ok "expand of a bad file: exit 2, errors only"
+else
+	bad "expand of a bad file: exit $rc"
+fi
+
 # --- every bad file, through the real command: exit 2 and exactly its expected lines -------------
 for f in "$src"/tests/bad/*.yaml; do
 	[ -e "$f" ] || continue
@@ -125,6 +160,8 @@ run validate --frobnicate x.yaml
 expect_status "validate with an unknown option" 2
 run graph
 expect_status "graph without a file" 2
+run expand
+expect_status "expand without a file" 2
 run help frobnicate
 expect_status "help for an unknown command" 2
 
@@ -211,6 +248,15 @@ bounded "200,000 [" "$tmp/deep.yaml" ".*deep.yaml:1:65: error: nesting deeper th
 	done
 } >"$tmp/laughs.yaml"
 bounded "billion laughs" "$tmp/laughs.yaml" ".*laughs.yaml:[0-9]+:[0-9]+: error: aliases expand the document beyond [0-9]+ nodes.*"
+# The compact file's expansion is bounded the same way: in names, in text, in steps.
+printf 'name: lab\nnodes:\n  n[1-2000]: {}\nlinks:\n  - mesh: "n[1-2000]"\n' >"$tmp/mesh.yaml"
+bounded "a mesh of 2000 nodes" "$tmp/mesh.yaml" ".*mesh.yaml:5:5: error: ranges and patterns expand the file beyond [0-9]+ YAML nodes"
+awk 'BEGIN { printf "name: lab\nnodes:\n  r[1-10000]: {config: \"{n}"; for (i = 0; i < 100000; i++) printf "xxxxxxxxxx"; print "\"}" }' \
+	>"$tmp/text.yaml"
+bounded "a megabyte string under a range of 10000" "$tmp/text.yaml" ".*text.yaml:3:3: error: ranges and patterns expand the file beyond [0-9]+ MiB of text"
+awk 'BEGIN { printf "name: lab\na: &a ["; for (i = 0; i < 130; i++) printf "x,"; printf "x]\nnodes:\n  r[1-10000]: {y: \"{n}\", z: ["; for (i = 0; i < 130; i++) printf "*a,"; print "*a]}" }' \
+	>"$tmp/steps.yaml"
+bounded "a range of 10000 over an aliased body" "$tmp/steps.yaml" ".*steps.yaml:4:3: error: expanding the file takes more than [0-9]+ steps.*"
 awk 'BEGIN { print "name: lab\nnodes: {}\nx: &x {k: v}"; for (i = 0; i < 200000; i++) printf "k%d: {<<: *x}\n", i }' \
 	>"$tmp/merges.yaml"
 bounded "200,000 merge keys" "$tmp/merges.yaml" ".*merges.yaml:[0-9]+:[0-9]+: error: .*"

@@ -60,6 +60,7 @@ fi
 expect_rc 0 "up repairs the lab" n up "$SRC/tests/integration/labs/checks.yaml"
 cat >"$WORK/within.yaml" <<'W'
 name: checks
+prefix: ""
 nodes:
   h1: {interfaces: {eth0: 10.50.1.10/24}, routes: [default via 10.50.1.1]}
   r1: {kind: router, interfaces: {eth0: 10.50.1.1/24, eth1: 10.50.2.1/24}}

@@ -28,7 +28,7 @@ expect_rc 0 "... and by its top-level topology: key" n validate "$WORK/clab/nona
 expect_rc 1 "up goes on past failing exec lines and says so in its status" n up "$F"
 contains "the summary counts them" "lab feat: 2 exec lines failed" "$WORK/out"
 contains "a failing line is reported" "h1: exec 'false' failed (going on)" "$WORK/out"
-contains "a line past its timeout is reported" "exec 'sleep 30' failed (going on): sleep did not finish within 10 s" "$WORK/out"
+contains "a line past its timeout is reported" "exec 'sleep 30' failed (going on): sleep timed out after 10s" "$WORK/out"
 check "lines after the failures ran" n exec h1 test -e /tmp/after-failures
 
 # naming: prefix: t gives t-feat-NODE, as containerlab's

@@ -1,8 +1,8 @@
 #!/bin/bash
 # One pass converges, always: random edits to a small lab (random_edits.py, deterministic by
 # seed), each followed by one `up`, after which `diff` must be clean and the neighbours the file
-# pings must answer. Then the regression cases in labs/converge/: NAME.a.yaml is brought up,
-# then NAME.b.yaml, and one `up` must be enough.
+# pings must answer. Then the regression cases in labs/converge/: NAME.a.yaml is brought up
+# (and tested, when it has tests), then NAME.b.yaml, and one `up` must be enough.
 # NSTOPO_CONVERGE_SEEDS="1 2 3" NSTOPO_CONVERGE_STEPS=1000 run more locally (CI: seed 1, 200
 # edits). A failure prints the seed, the step, the edit and both files; with
 # NSTOPO_CONVERGE_SAVE=DIR the two files are written there as seedS-stepN.{a,b}.yaml: copy them
@@ -16,6 +16,9 @@ for a in "$here"/labs/converge/*.a.yaml; do
 	b=${a%.a.yaml}.b.yaml
 	case=$(basename "${a%.a.yaml}")
 	expect_rc 0 "$case: up the first file" n up "$a"
+	# Its tests fill the neighbour caches the second file's changes must not leave stale.
+	grep -qE '^ *"?tests"?:' "$a" &&
+		expect_rc 0 "$case: the first file's tests pass" n test "$a"
 	expect_rc 0 "$case: up the second file" n up "$b"
 	expect_rc 0 "$case: diff is clean after one up" n diff "$b"
 	grep -qE '^ *"?tests"?:' "$b" &&

@@ -78,6 +78,7 @@ done
 # checks here, whose timing is not this test's subject. A check that cannot run fails: exit 1.
 cat >"$WORK/checks.yaml" <<'LAB'
 name: forkchecks
+prefix: ""
 nodes:
   h1: {interfaces: {eth0: 10.51.0.1/24}}
   h2: {interfaces: {eth0: 10.51.0.2/24}}

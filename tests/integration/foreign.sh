@@ -23,13 +23,13 @@ check "the foreign host interface survives" ip link show chain-up0
 same "no namespace was made" "" "$(ip netns list)"
 ip link del chain-up0
 
-# Two labs at once; a second lab with the same node names needs a prefix.
+# Two labs at once; a second lab with the same node names and `prefix: ""` needs a prefix of its own.
 sed -e 's/^name: chain/name: other/' -e 's/chain-up0/other-up0/' -e 's/10.200.0/10.201.0/g' \
 	-e 's|10.1.0.0/16|10.2.0.0/16|' "$lab" >"$WORK/other.yaml"
 expect_rc 0 "up chain" n up "$lab"
 expect_rc 3 "a second lab with the same namespace names is refused" n up "$WORK/other.yaml"
 contains "the error names the lab that owns it" "belongs to node h1 of lab chain" "$WORK/out"
-sed -i 's/^name: other/name: other\nprefix: o-/' "$WORK/other.yaml"
+sed -i "s/^prefix: \"\"/prefix: o-/" "$WORK/other.yaml"
 expect_rc 0 "with a prefix it comes up beside the first" n up "$WORK/other.yaml"
 check "its namespaces carry the prefix" ip netns exec o-h1 true
 check "o-h1 reaches o-h2" n exec --lab other h1 ping -c1 -W2 10.1.2.10

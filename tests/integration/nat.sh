@@ -15,14 +15,14 @@ peer_seen() {
 	wait $pid 2>/dev/null
 }
 
-# --- home-nat: masquerade ---
+# --- home-nat: masquerade (topologies/ use the default names, LAB-NODE) ---
 lab=$TOPOS/home-nat.yaml
 expect_rc 0 "home-nat: up" n up "$lab"
 same "home-nat: the server sees the router's WAN address, not pc1's" 203.0.113.2 \
-	"$(peer_seen server 7000 pc1 198.51.100.10)"
-same "home-nat: pc2 too" 203.0.113.2 "$(peer_seen server 7001 pc2 198.51.100.10)"
+	"$(peer_seen home-nat-server 7000 home-nat-pc1 198.51.100.10)"
+same "home-nat: pc2 too" 203.0.113.2 "$(peer_seen home-nat-server 7001 home-nat-pc2 198.51.100.10)"
 expect_rc 1 "home-nat: the server cannot reach into the LAN" n exec server ping -c1 -W1 192.168.1.10
-in_ns home nft -j list ruleset >"$WORK/rs"
+in_ns home-nat-home nft -j list ruleset >"$WORK/rs"
 same "home-nat: nft in the node shows exactly the lab's table" "inet nstopo" \
 	"$(jq -r '[.nftables[] | select(.table) | "\(.table.family) \(.table.name)"] | join(",")' "$WORK/rs")"
 same "home-nat: the rule carries its text from the file" "masquerade out wan" \
@@ -38,26 +38,26 @@ hand_edit() {
 	contains "$what: diff says '$expect'" "$expect" "$WORK/out"
 	expect_rc 0 "$what: up repairs it" n up "$lab"
 	expect_rc 0 "$what: diff is clean again" n diff "$lab"
-	same "$what: traffic is masqueraded again" 203.0.113.2 "$(peer_seen server 7002 pc1 198.51.100.10)"
+	same "$what: traffic is masqueraded again" 203.0.113.2 "$(peer_seen home-nat-server 7002 home-nat-pc1 198.51.100.10)"
 }
-hand_edit "chain flushed" "+ nat home: masquerade out wan" in_ns home nft flush chain inet nstopo postrouting
-hand_edit "table deleted" "+ nat home: masquerade out wan" in_ns home nft delete table inet nstopo
+hand_edit "chain flushed" "+ nat home: masquerade out wan" in_ns home-nat-home nft flush chain inet nstopo postrouting
+hand_edit "table deleted" "+ nat home: masquerade out wan" in_ns home-nat-home nft delete table inet nstopo
 hand_edit "rule added" "- nat home: (handle" \
-	in_ns home nft add rule inet nstopo postrouting ip saddr 10.0.0.0/8 masquerade
+	in_ns home-nat-home nft add rule inet nstopo postrouting ip saddr 10.0.0.0/8 masquerade
 hand_edit "rule body edited, same comment" "~ nat home: table nstopo differs" \
-	sh -c 'ip netns exec home nft flush chain inet nstopo postrouting &&
-	       ip netns exec home nft add rule inet nstopo postrouting oifname "lan" masquerade comment \"masquerade out wan\"'
+	sh -c 'ip netns exec home-nat-home nft flush chain inet nstopo postrouting &&
+	       ip netns exec home-nat-home nft add rule inet nstopo postrouting oifname "lan" masquerade comment \"masquerade out wan\"'
 # The lab's own checks see a NAT rule removed by hand (issue 6).
 expect_rc 0 "home-nat: its tests pass" n test "$lab"
-in_ns home nft flush chain inet nstopo postrouting
+in_ns home-nat-home nft flush chain inet nstopo postrouting
 expect_rc 1 "home-nat: with the masquerade rule removed its tests fail" n test "$lab"
 contains "... the ping from the LAN names what it expected" \
 	"# expected an echo reply from 198.51.100.10; found:" "$WORK/out"
 expect_rc 0 "home-nat: up repairs it" n up "$lab"
 expect_rc 0 "home-nat: its tests pass again" n test "$lab"
-in_ns home nft add table ip mine
+in_ns home-nat-home nft add table ip mine
 expect_rc 0 "a table of someone else's in the node is not the lab's" n diff "$lab"
-in_ns home nft delete table ip mine
+in_ns home-nat-home nft delete table ip mine
 expect_rc 0 "home-nat: down" n down "$lab"
 check "home-nat: down leaves nothing" wait_until 2000 nothing_left
 
@@ -65,9 +65,9 @@ check "home-nat: down leaves nothing" wait_until 2000 nothing_left
 lab=$TOPOS/cgnat.yaml
 expect_rc 0 "cgnat: up" n up "$lab"
 same "cgnat: the server sees the carrier NAT's address" 203.0.113.2 \
-	"$(peer_seen server 7000 pc 198.51.100.10)"
+	"$(peer_seen cgnat-server 7000 cgnat-pc 198.51.100.10)"
 same "cgnat: the carrier NAT sees the home router's address" 100.64.0.2 \
-	"$(peer_seen cgn 7001 pc 100.64.0.1)"
+	"$(peer_seen cgnat-cgn 7001 cgnat-pc 100.64.0.1)"
 expect_rc 0 "cgnat: down" n down "$lab"
 
 # --- port-forward: dnat ---
@@ -75,10 +75,10 @@ lab=$TOPOS/port-forward.yaml
 expect_rc 0 "port-forward: up" n up "$lab"
 # The lab's own exec: line runs a socat stand-in for a web server on web:80, in the background:
 # it may not listen yet when up returns.
-wait_until 3000 sh -c "ip netns exec web ss -Htln 'sport = :80' | grep -q LISTEN"
+wait_until 3000 sh -c "ip netns exec port-forward-web ss -Htln 'sport = :80' | grep -q LISTEN"
 same "port-forward: WAN:8080 reaches the LAN host's listener on port 80" "hello from web" \
-	"$(in_ns client socat -T3 - TCP:203.0.113.2:8080,connect-timeout=3 </dev/null 2>&1)"
-in_ns gw nft -j list ruleset >"$WORK/rs"
+	"$(in_ns port-forward-client socat -T3 - TCP:203.0.113.2:8080,connect-timeout=3 </dev/null 2>&1)"
+in_ns port-forward-gw nft -j list ruleset >"$WORK/rs"
 same "port-forward: dnat in prerouting, masquerade in postrouting" \
 	"prerouting:dnat in wan tcp dport 8080 to 192.168.1.10:80,postrouting:masquerade out wan" \
 	"$(jq -r '[.nftables[] | select(.rule) | "\(.rule.chain):\(.rule.comment)"] | join(",")' "$WORK/rs")"
@@ -88,15 +88,16 @@ expect_rc 1 "port-forward: diff of a file without the masquerade" n diff "$WORK/
 contains "port-forward: the rule is to go" "- nat gw: masquerade out wan" "$WORK/out"
 expect_rc 0 "port-forward: up without it" n up "$WORK/pf.yaml"
 same "port-forward: only the dnat is left" "dnat in wan tcp dport 8080 to 192.168.1.10:80" \
-	"$(in_ns gw nft -j list ruleset | jq -r '.nftables[] | select(.rule) | .rule.comment')"
+	"$(in_ns port-forward-gw nft -j list ruleset | jq -r '.nftables[] | select(.rule) | .rule.comment')"
 sed '/nat:/,/masquerade/d' "$lab" >"$WORK/pf2.yaml"
 expect_rc 0 "port-forward: up with no nat at all" n up "$WORK/pf2.yaml"
-same "port-forward: the table is gone" "" "$(in_ns gw nft list tables)"
+same "port-forward: the table is gone" "" "$(in_ns port-forward-gw nft list tables)"
 expect_rc 0 "port-forward: down" n down --lab port-forward
 
 # --- IPv6: masquerade and a port forward for ip6 ---
 cat >"$WORK/v6.yaml" <<'V6'
 name: nat-v6
+prefix: ""
 nodes:
   pc:
     interfaces: {eth0: "fd00:1::10/64"}
@@ -133,7 +134,7 @@ expect_rc 0 "IPv6 NAT lab: down" n down --lab nat-v6
 if command -v strace >/dev/null; then
 	lab=$TOPOS/home-nat.yaml
 	expect_rc 0 "home-nat: up again" n up "$lab"
-	in_ns home nft delete table inet nstopo
+	in_ns home-nat-home nft delete table inet nstopo
 	# An up that only has the table to write reads as much as a diff does, then sends the
 	# table's transaction: refuse exactly that message.
 	strace -f -qq -c -o "$WORK/count" -e trace=sendmsg "$NSTOPO" diff "$lab" >/dev/null 2>&1

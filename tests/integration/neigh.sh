@@ -33,6 +33,7 @@ at3=$(root cat $key4/gc_thresh3)
 # ---- all-pairs: families, the "-" cell, JSON (in the sandbox) ----
 cat >"$WORK/fam.yaml" <<'YAML'
 name: fam
+prefix: ""
 nodes:
   sw: {kind: bridge}
   h1: {interfaces: {eth0: 10.9.0.1/24}}

@@ -15,6 +15,7 @@ command -v bridge >/dev/null || skip_feature "needs bridge (iproute2)"
 #   h1 - r1 - r2 - sw (bridge) - h2, h3      r1 - host
 cat >"$WORK/ready.yaml" <<'Y'
 name: ready
+prefix: ""
 nodes:
   h1:
     interfaces: {eth0: [10.7.1.10/24, "2001:db8:7:1::10/64"]}
@@ -150,6 +151,7 @@ check "... the links still come up" wait_until 5000 all_up
 n down "$lab" >/dev/null 2>&1
 cat >"$WORK/stuck.yaml" <<'Y'
 name: stuck
+prefix: ""
 nodes:
   h1:
     interfaces: {eth0: 10.8.0.1/24}

@@ -46,6 +46,7 @@ done
 
 cat >"$WORK/campus.yaml" <<'EOF'
 name: campus
+prefix: ""
 nodes:
   pc1:
     interfaces: {eth0: 192.168.1.10/24}
@@ -126,8 +127,8 @@ check "nothing is left after the refused mounts" gone_or_say
 
 # 11. The lab's prefix changes between two ups: one up moves every node (its new namespaces
 # keep their hostname, files and processes), the old namespaces go.
-sed 's/^name: campus/&\nprefix: a-/' "$campus" >"$WORK/a.yaml"
-sed -e 's/^name: campus/&\nprefix: b-/' \
+sed "s/^prefix: \"\"/prefix: a-/" "$campus" >"$WORK/a.yaml"
+sed -e "s/^prefix: \"\"/prefix: b-/" \
 	-e 's/^  pc1:/&\n    exec:\n      - {cmd: [sleep, "1017"], background: true}\n    files:\n      \/etc\/motd: "pc1 motd\\n"/' \
 	"$campus" >"$WORK/b.yaml"
 expect_rc 0 "up with prefix a-" n up "$WORK/a.yaml"

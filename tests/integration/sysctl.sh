@@ -23,7 +23,7 @@ lab=$WORK/chain.yaml
 # values KEY: the key's value in every router, one line, as read from outside nstopo.
 values() {
 	local i
-	for ((i = 1; i <= routers; i++)); do in_ns "r$i" cat "/proc/sys/${1//.//}"; done | sort | uniq -c |
+	for ((i = 1; i <= routers; i++)); do in_ns "sysctls-r$i" cat "/proc/sys/${1//.//}"; done | sort | uniq -c |
 		awk '{printf "%s%s x%s", (NR > 1 ? " " : ""), $2, $1}'
 }
 
@@ -41,11 +41,11 @@ for way in private-procfs proc; do
 	same "$way: every router forwards IPv6" "1 x$routers" "$(values net.ipv6.conf.all.forwarding)"
 	same "$way: every router has the file's sysctl" "2 x$routers" "$(values net.ipv4.conf.all.rp_filter)"
 	expect_rc 0 "$way: diff reads them back in sync" nw diff "$lab"
-	in_ns r70 sysctl -qw net.ipv4.conf.all.rp_filter=0
+	in_ns sysctls-r70 sysctl -qw net.ipv4.conf.all.rp_filter=0
 	expect_rc 1 "$way: diff sees a sysctl changed by hand" nw diff "$lab"
 	contains "$way: and names it" "~ sysctl r70: net.ipv4.conf.all.rp_filter 0 -> 2" "$WORK/out"
 	expect_rc 0 "$way: up repairs it" nw up "$lab"
-	same "$way: repaired" "2" "$(in_ns r70 cat /proc/sys/net/ipv4/conf/all/rp_filter)"
+	same "$way: repaired" "2" "$(in_ns sysctls-r70 cat /proc/sys/net/ipv4/conf/all/rp_filter)"
 	expect_rc 0 "$way: down" nw down "$lab"
 	check "$way: nothing left" wait_until 2000 nothing_left
 	if [ "$way" = proc ]; then

@@ -10,6 +10,7 @@ command -v strace >/dev/null || skip_feature "needs strace"
 
 cat >"$WORK/lab.yaml" <<'YAML'
 name: fds
+prefix: ""
 nodes:
   h1:
     interfaces: {eth0: 10.0.1.10/24}

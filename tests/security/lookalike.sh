@@ -94,6 +94,7 @@ ip link set upl0 up
 sysctl -qw net.ipv4.ip_forward=0
 cat >"$WORK/a.yaml" <<'LAB'
 name: a
+prefix: ""
 nodes:
   r1:
     kind: router

@@ -12,6 +12,7 @@
 lab=$WORK/procs.yaml
 cat >"$lab" <<'LAB'
 name: procs
+prefix: ""
 nodes:
   r1:
     interfaces: {lo: 10.31.255.1/32}

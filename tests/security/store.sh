@@ -21,6 +21,7 @@ ln -s script "$WORK/src/tree/link"
 mkfifo "$WORK/src/tree/fifo"
 cat >"$WORK/sec.yaml" <<YAML
 name: sec
+prefix: ""
 nodes:
   r1:
     files:

@@ -97,10 +97,32 @@ static void test_minimal(void **state)
 	struct topo_lab *lab = load("name: a\nnodes: {h1: {}}\n", &d);
 	assert_int_equal(d.n, 0);
 	assert_string_equal(lab->name, "a");
-	assert_string_equal(lab->prefix, "");
+	/* Without `prefix:`, namespaces are LAB-NODE: two labs may reuse node names. */
+	assert_string_equal(lab->prefix, "a-");
+	assert_string_equal(topo_node_netns(lab, node_of(lab, "h1")), "a-h1");
 	assert_int_equal(lab->n_nodes, 1);
 	assert_int_equal(lab->n_links, 0);
 	assert_null(lab->uplink);
+	topo_lab_free(lab);
+	diags_free(&d);
+}
+
+static void test_prefix_keys(void **state)
+{
+	struct diags d = { 0 };
+	/* An explicit empty prefix keeps the bare names, in either order of the keys. */
+	struct topo_lab *lab = load("prefix: \"\"\nname: a\nnodes: {h1: {}}\n", &d);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(topo_node_netns(lab, node_of(lab, "h1")), "h1");
+	topo_lab_free(lab);
+	lab = load("name: a\nprefix: p.\nnodes: {h1: {}}\n", &d);
+	assert_string_equal(topo_node_netns(lab, node_of(lab, "h1")), "p.h1");
+	topo_lab_free(lab);
+	/* --name: the lab and its default prefix follow the new name. */
+	lab = load("name: a\nnodes: {h1: {}}\n", &d);
+	topo_lab_set_name(lab, "b");
+	assert_string_equal(lab->name, "b");
+	assert_string_equal(topo_node_netns(lab, node_of(lab, "h1")), "b-h1");
 	topo_lab_free(lab);
 	diags_free(&d);
 }
@@ -184,7 +206,7 @@ static void test_all_forms_routes(void **state)
 	assert_int_equal(r->to.plen, 0);
 	assert_via(r, "10.0.1.1");
 	assert_false(r->has & (ROUTE_HAS_DEV | ROUTE_HAS_METRIC));
-	assert_int_equal(r->loc.line, 12);
+	assert_int_equal(r->loc.line, 13);
 	assert_int_equal(r->loc.col, 9);
 	r = &h1->routes[1]; /* 10.8.0.0/16 via 10.0.1.1 metric 20 dev eth0 */
 	assert_to(r, "10.8.0.0/16");
@@ -205,7 +227,7 @@ static void test_all_forms_routes(void **state)
 	assert_to(r, "10.9.0.0/16");
 	assert_via(r, "10.0.2.2");
 	assert_int_equal(r->metric, 50);
-	assert_int_equal(r->loc.line, 23);
+	assert_int_equal(r->loc.line, 24);
 	assert_int_equal(r->loc.col, 9);
 	r = &r1->routes[1]; /* {to: 198.51.100.0/24, dev: eth1} */
 	assert_to(r, "198.51.100.0/24");
@@ -235,7 +257,7 @@ static void test_all_forms_links_sysctl(void **state)
 	assert_true(lab->links[1].has & LINK_HAS_MTU);
 	assert_int_equal(lab->links[1].mtu, 9000);
 	assert_end(lab, &lab->links[3].end[1], "host:forms-up0");
-	assert_int_equal(lab->links[3].end[1].loc.line, 51);
+	assert_int_equal(lab->links[3].end[1].loc.line, 52);
 	assert_int_equal(lab->links[3].end[1].loc.col, 15);
 	/* Each end knows its link, and the peer is the other end. */
 	const struct topo_node *h1 = node_of(lab, "h1");
@@ -440,6 +462,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_prefix_keys),
 		cmocka_unit_test(test_all_forms_nodes),
 		cmocka_unit_test(test_all_forms_interfaces),
 		cmocka_unit_test(test_all_forms_routes),

@@ -40,7 +40,8 @@ static struct topo_lab *running(const struct topo_lab *want)
 		struct topo_node *n = topo_node_add(have, w->name, (struct srcloc){ 0 });
 		n->kind = w->kind;
 		if (w->kind != NODE_ROOT) {
-			n->netns = arena_strdup(&have->arena, w->name);
+			n->netns = arena_strdup(&have->arena,
+						topo_node_netns((struct topo_lab *)want, w));
 			n->has_env = true;
 		}
 	}
@@ -61,7 +62,7 @@ static struct topo_lab *as_observed(const char *yaml)
 	for (size_t i = 0; i < lab->n_nodes; i++) {
 		struct topo_node *n = lab->nodes[i];
 		if (n->kind != NODE_ROOT) {
-			n->netns = arena_strdup(&lab->arena, n->name);
+			n->netns = (char *)topo_node_netns(lab, n);
 			n->has_env = true;
 		}
 		if (n->kind == NODE_BRIDGE && !topo_iface_find(n, "br0"))
