@@ -51,7 +51,8 @@ static struct topo_lab *load_stdin(struct diags *d)
 	if (got == 0)
 		diags_add(d, top, "the input is empty");
 	else
-		lab = load_yaml_buf(top.file, buf, got, d);
+		lab = clab_detect(top.file, buf) ? clab_load_buf(top.file, buf, got, d)
+					     : load_yaml_buf(top.file, buf, got, d);
 	free(buf);
 	return lab;
 }
