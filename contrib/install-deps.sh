@@ -7,7 +7,7 @@ set -eu
 BUILD="build-essential cmake pkg-config libyaml-dev libnl-3-dev libnl-route-3-dev \
 libnftnl-dev libmnl-dev libjson-c-dev libcmocka-dev"
 RUN="iproute2 nftables util-linux procps"
-TEST="iputils-ping socat tcpdump graphviz jq libxml2-utils strace frr bird2 clang dpkg-dev lintian python3"
+TEST="iputils-ping socat tcpdump graphviz jq libxml2-utils strace frr bird2 clang dpkg-dev lintian python3 bc"
 # The full-kernel tests (tests/vm/run): qemu boots the distribution's stock kernel. Installing a
 # kernel only adds it to /boot and /lib/modules; no boot loader is installed with it.
 VM="qemu-system-x86 busybox-static cpio xz-utils kmod"

@@ -80,6 +80,11 @@ int cmd_observe(const char *lab, struct topo_lab *want, struct topo_lab **have, 
 /* Checks that the programs the lab's daemons need are installed; prints and returns
  * NST_EXIT_SYSTEM when one is missing. */
 int cmd_preflight(const struct topo_lab *want);
+/* The qdiscs the file's impairments need (cmd_link.c): prints FILE:LINE:COL and the missing
+ * module and returns NST_EXIT_SYSTEM when this kernel cannot make them, else 0. */
+int cmd_impair_preflight(const struct topo_lab *want);
+/* `nstopo link`. */
+int cmd_link(int argc, char **argv);
 struct plan;
 /* up and down --json: the plan applied, with result ("up", "up to date", "down", ...). */
 int print_plan_json(const struct plan *plan, const char *lab, const char *result);

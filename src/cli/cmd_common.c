@@ -188,7 +188,7 @@ int cmd_preflight(const struct topo_lab *want)
 			break;
 		}
 	}
-	return rc;
+	return rc ? rc : cmd_impair_preflight(want);
 }
 
 static enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color_mode;

@@ -7,6 +7,7 @@
 #include "netns.h"
 #include "nodens.h"
 #include "observe.h"
+#include "store.h"
 #include "validate.h"
 
 #include <errno.h>
@@ -232,8 +233,32 @@ static int exec_prefixed(const char *file, const char *lab, const char *node, ch
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* The nodes of --all: those of the file, or the running ones of the lab (of the only lab). */
-static int all_nodes(const char *file, const char *lab, char ***out, size_t *n)
+static bool node_in_group(const struct topo_node *n, const char *group)
+{
+	for (size_t k = 0; k < n->n_groups; k++)
+		if (strcmp(n->groups[k], group) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the record up kept for lab (see cmd_list_record) puts node in group. */
+static bool recorded_in_group(const char *rec, const char *node, const char *group)
+{
+	size_t ln = strlen(node), lg = strlen(group);
+	for (const char *p = rec; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, "groups ", 7) != 0 || strncmp(p + 7, node, ln) != 0 || p[7 + ln] != ' ')
+			continue;
+		for (const char *g = p + 7 + ln; *g == ' '; g += strcspn(g + 1, " \n") + 1)
+			if (strncmp(g + 1, group, lg) == 0 && (g[1 + lg] == ' ' || g[1 + lg] == '\n' ||
+							      !g[1 + lg]))
+				return true;
+	}
+	return false;
+}
+
+/* The nodes of --all (group NULL) or --group: those of the file, or the running ones of the lab
+ * (of the only lab), their groups from the record its up kept. */
+static int all_nodes(const char *file, const char *lab, const char *group, char ***out, size_t *n)
 {
 	*n = 0;
 	if (file) {
@@ -242,10 +267,10 @@ static int all_nodes(const char *file, const char *lab, char ***out, size_t *n)
 			return EXEC_FAILED;
 		*out = xcalloc(t->n_nodes + 1, sizeof(char *));
 		for (size_t i = 0; i < t->n_nodes; i++)
-			if (t->nodes[i]->kind != NODE_ROOT)
+			if (t->nodes[i]->kind != NODE_ROOT && (!group || node_in_group(t->nodes[i], group)))
 				(*out)[(*n)++] = xstrdup(t->nodes[i]->name);
 		topo_lab_free(t);
-		return 0;
+		return *n ? 0 : exec_fail("no node of %s is in group %s", file, group);
 	}
 	struct lab_node_ref *refs = NULL;
 	size_t k = 0;
@@ -261,9 +286,15 @@ static int all_nodes(const char *file, const char *lab, char ***out, size_t *n)
 	if (!k)
 		rc = lab ? exec_fail("lab %s has no running node (is it up?)", lab)
 			 : exec_fail("no lab is running");
+	struct arena ar = { 0 };
+	const char *rec = !rc && group ? store_source_read(&ar, refs[0].lab) : NULL;
 	*out = xcalloc(k + 1, sizeof(char *));
 	for (size_t i = 0; i < k && !rc; i++)
-		(*out)[(*n)++] = xstrdup(refs[i].node);
+		if (!group || (rec && recorded_in_group(rec, refs[i].node, group)))
+			(*out)[(*n)++] = xstrdup(refs[i].node);
+	if (!rc && !*n)
+		rc = exec_fail("no running node of lab %s is in group %s", refs[0].lab, group);
+	arena_free(&ar);
 	observe_refs_free(refs, k);
 	return rc;
 }
@@ -275,11 +306,12 @@ int cmd_exec(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "lab", required_argument, NULL, 'l' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "group", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		CMD_COMMON_OPTS,
 		{ 0 },
 	};
-	const char *file = NULL, *lab = NULL, *node = NULL;
+	const char *file = NULL, *lab = NULL, *node = NULL, *group = NULL;
 	bool all = false;
 	int c;
 	/* Options come before the node and again after it (`exec h1 -f lab.yaml cmd`); the first
@@ -287,7 +319,7 @@ int cmd_exec(int argc, char **argv)
 	 * options are then never taken as nstopo's. */
 	optind = 1;
 	for (int pass = 0; pass < 2; pass++) {
-		while ((c = getopt_long(argc, argv, "+f:l:ah", opts, NULL)) != -1) {
+		while ((c = getopt_long(argc, argv, "+f:l:ag:h", opts, NULL)) != -1) {
 			switch (c) {
 			case 'f':
 				file = optarg;
@@ -297,6 +329,10 @@ int cmd_exec(int argc, char **argv)
 				break;
 			case 'a':
 				all = true;
+				break;
+			case 'g':
+				all = true; /* --all, of one group */
+				group = optarg;
 				break;
 			case CMD_OPT_NAME:
 			case CMD_OPT_COLOR:
@@ -322,7 +358,7 @@ int cmd_exec(int argc, char **argv)
 	if (!all && !node && optind < argc)
 		node = argv[optind++];
 	if (!all && !node) {
-		command_usage_error(self, "expected a node, or --all");
+		command_usage_error(self, "expected a node, --all or --group NAME");
 		return EXEC_FAILED;
 	}
 	if (file && lab) {
@@ -330,7 +366,7 @@ int cmd_exec(int argc, char **argv)
 		return EXEC_FAILED;
 	}
 	if (all && node) {
-		command_usage_error(self, "give nodes or --all, not both");
+		command_usage_error(self, "give nodes or --all/--group, not both");
 		return EXEC_FAILED;
 	}
 	if (lab && !validate_lab_name(lab))
@@ -350,7 +386,7 @@ int cmd_exec(int argc, char **argv)
 	size_t n = 0;
 	int rc = 0;
 	if (all) {
-		rc = all_nodes(file, lab, &nodes, &n);
+		rc = all_nodes(file, lab, group, &nodes, &n);
 	} else {
 		char *list = xstrdup(node);
 		nodes = xcalloc(strlen(list) + 1, sizeof(char *));

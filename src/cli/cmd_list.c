@@ -23,7 +23,8 @@
 #include <unistd.h>
 
 /* The record, one item a line (names have no spaces; the file's path is the rest of its line):
- *   file PATH / created EPOCH / node NAME NETNS [DAEMON...] / link NODE:IF NODE:IF */
+ *   file PATH / created EPOCH / node NAME NETNS [DAEMON...] / groups NODE GROUP... /
+ *   link NODE:IF NODE:IF */
 void cmd_list_record(struct topo_lab *want, const char *path)
 {
 	struct arena ar = { 0 };
@@ -54,6 +55,12 @@ void cmd_list_record(struct topo_lab *want, const char *path)
 		for (size_t k = 0; k < nd; k++)
 			fprintf(f, " %s", d[k]);
 		fputc('\n', f);
+		if (n->n_groups) {
+			fprintf(f, "groups %s", n->name);
+			for (size_t k = 0; k < n->n_groups; k++)
+				fprintf(f, " %s", n->groups[k]);
+			fputc('\n', f);
+		}
 	}
 	for (size_t i = 0; i < want->n_links; i++) {
 		const struct topo_end *e = want->links[i].end;
@@ -77,6 +84,7 @@ void cmd_list_record(struct topo_lab *want, const char *path)
 
 struct lnode {
 	char *name, *netns, *daemons; /* daemons: space-separated, as recorded */
+	char *groups;                 /* the file's `group:` of the node, space-separated */
 	const char *state;
 };
 
@@ -156,7 +164,13 @@ static int list_lab(const char *lab, const struct lab_node_ref *refs, size_t nre
 			char *s2 = NULL, *name = strtok_r(line + 5, " ", &s2), *ns = strtok_r(NULL, " ", &s2);
 			if (!name || !ns)
 				continue;
-			*ARENA_PUSH(&ar, nodes, nn, cap) = (struct lnode){ name, ns, s2 ? s2 : "", NULL };
+			*ARENA_PUSH(&ar, nodes, nn, cap) =
+				(struct lnode){ name, ns, s2 ? s2 : "", "", NULL };
+		} else if (strncmp(line, "groups ", 7) == 0) {
+			char *s2 = NULL, *name = strtok_r(line + 7, " ", &s2);
+			/* After its node line: the record is written in that order. */
+			if (name && nn && strcmp(nodes[nn - 1].name, name) == 0)
+				nodes[nn - 1].groups = s2 ? s2 : "";
 		} else if (strncmp(line, "link ", 5) == 0) {
 			*ARENA_PUSH(&ar, links, nl, capl) = line + 5;
 		}
@@ -175,7 +189,7 @@ static int list_lab(const char *lab, const struct lab_node_ref *refs, size_t nre
 			}
 		if (!known)
 			*ARENA_PUSH(&ar, nodes, nn, cap) =
-				(struct lnode){ refs[i].node, refs[i].netns, "", "running" };
+				(struct lnode){ refs[i].node, refs[i].netns, "", "", "running" };
 	}
 	for (size_t j = 0; j < nn; j++)
 		if (!nodes[j].state)
@@ -214,6 +228,14 @@ static int list_lab(const char *lab, const struct lab_node_ref *refs, size_t nre
 		jset(o, "state", jstr(nodes[j].state));
 		if (!jlabs)
 			printf("  node %-12s %s", nodes[j].name, nodes[j].state);
+		struct json_object *jg = json_object_new_array();
+		char *gs = arena_strdup(&ar, nodes[j].groups);
+		for (char *s3 = NULL, *g = strtok_r(gs, " ", &s3); g; g = strtok_r(NULL, " ", &s3)) {
+			json_object_array_add(jg, jstr(g));
+			if (!jlabs)
+				printf("%s%s", json_object_array_length(jg) == 1 ? "  groups: " : ", ", g);
+		}
+		jset(o, "groups", jg);
 		char *ds = arena_strdup(&ar, nodes[j].daemons);
 		bool first = true;
 		for (char *s3 = NULL, *d = strtok_r(ds, " ", &s3); d; d = strtok_r(NULL, " ", &s3)) {

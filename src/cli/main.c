@@ -32,11 +32,12 @@ const struct command commands[] = {
 	  "nstopo diff [-j|--json] [--strict] FILE\n" },
 	{ "exec", cmd_exec, "run a command inside a node (its own exit status)",
 	  "nstopo exec [-f FILE | --lab NAME] NODE [-f FILE | --lab NAME] [--] [CMD [ARGS...]]\n"
-	  "       nstopo exec [-f FILE | --lab NAME] NODE,NODE...|--all CMD [ARGS...]\n"
+	  "       nstopo exec [-f FILE | --lab NAME] NODE,NODE...|--all|--group G CMD [ARGS...]\n"
 	  "  -f, --file FILE  the node of this file's lab\n"
 	  "  -l, --lab NAME   the node of the running lab NAME\n"
 	  "  -a, --all      every node of the lab; on several nodes each output line starts\n"
 	  "                 with its node's name, and the status is the last failure's\n"
+	  "  -g, --group G  every node of the lab in group G (the file's group:), as --all\n"
 	  "  one CMD string with spaces or shell characters runs as /bin/sh -c CMD;\n"
 	  "  without CMD, starts your shell in the node; exit 125 when nstopo itself fails,\n"
 	  "  126 when CMD cannot run, 127 when it is not found\n" },
@@ -47,6 +48,14 @@ const struct command commands[] = {
 	  "  --junit OUT    also write the results as JUnit XML to OUT\n"
 	  "  --all-pairs    every node pings every other node's addresses (of the families it has\n"
 	  "                 an address in); prints a matrix, or with --json every ping\n" },
+	{ "link", cmd_link, "take a link down or up, or impair one end of it, on a running lab",
+	  "nstopo link [-f FILE | --lab NAME] NODE:IF down|up|reset\n"
+	  "       nstopo link [-f FILE | --lab NAME] NODE:IF KEY VALUE [KEY VALUE...]\n"
+	  "  down, up   both ends of the link lose or get back their carrier (a pulled cable)\n"
+	  "  KEY VALUE  that end's egress: delay 40ms, jitter 5ms, loss 1%, corrupt 0.1%,\n"
+	  "             duplicate 1%, reorder 25%, rate 10mbit, limit 1000 (0 clears a key)\n"
+	  "  reset      that end's impairments as the file says (-f), else none\n"
+	  "  `nstopo diff` shows what this changed from the file; `nstopo up` puts it back\n" },
 	{ "capture", cmd_capture, "capture packets on a node's interface (tcpdump in the node)",
 	  "nstopo capture [-f FILE | --lab NAME] [-w OUT] [-c COUNT] NODE:IF [FILTER...]\n"
 	  "  -w OUT         write pcap to OUT (- for standard output); without -w, pcap goes to\n"

@@ -9,6 +9,7 @@
 #include "nodens.h"
 #include "store.h"
 #include "nl.h"
+#include "qdisc.h"
 #include "run.h"
 #include "sysctl.h"
 
@@ -337,6 +338,16 @@ static int link_set(struct applier *A, const struct action *a, struct nst_err *e
 			return c.master < 0 ? -1 : nst_err_set(err, ENODEV, "no bridge to join");
 	}
 	return nlr_link_set(nl, a->old->ifindex, NULL, &c, err);
+}
+
+static int qdisc_change(struct applier *A, const struct action *a, struct nst_err *err)
+{
+	struct knode *kn = knode_of(A, a, err);
+	struct nlr *nl = nl_of(kn, err);
+	int ifindex = a->old ? a->old->ifindex : nl ? kview_ifindex(A->kv, kn, a->iface->name, err) : -1;
+	if (ifindex <= 0)
+		return ifindex < 0 ? -1 : nst_err_set(err, ENODEV, "no such interface");
+	return qdisc_set(nl, ifindex, a->iface->impair, a->old ? a->old->impair : NULL, err);
 }
 
 static int link_del(struct applier *A, const struct action *a, struct nst_err *err)
@@ -789,6 +800,8 @@ static int do_action(struct applier *A, const struct action *a, struct nst_err *
 		return bridge_add(A, a, err);
 	case ACT_LINK_ADD:
 		return link_add(A, a, err);
+	case ACT_QDISC_SET:
+		return qdisc_change(A, a, err);
 	case ACT_LINK_SET:
 		return link_set(A, a, err);
 	case ACT_ADDR_ADD:

@@ -4,6 +4,7 @@
  * ICMP sockets (nstopo runs as root; datagram ICMP sockets are off by ping_group_range). */
 #include "check.h"
 #include "arena.h"
+#include "linkctl.h"
 #include "netns.h"
 #include "nl.h"
 #include "observe.h"
@@ -442,6 +443,7 @@ static void run_job_open(struct job *j)
 		case CHECK_TCP: got = attempt_tcp(j, why, sizeof(why)); break;
 		case CHECK_ROUTE: got = attempt_route(j, why, sizeof(why)); break;
 		case CHECK_EXEC: got = attempt_exec(j, why, sizeof(why)); break;
+		case CHECK_STEP: got = -1; break; /* run_step's, never the pool's */
 		}
 		if (got < 0 || (got && !c->expect_fail))
 			break;
@@ -463,6 +465,7 @@ static void run_job_open(struct job *j)
 	case CHECK_TCP: snprintf(want, sizeof(want), "a connection to %s port %u", addr, c->port); break;
 	case CHECK_ROUTE: snprintf(want, sizeof(want), "a route on %s as the check says", c->node); break;
 	case CHECK_EXEC: snprintf(want, sizeof(want), "exit status 0%s", c->output || c->output_regex ? " and the output asked for" : ""); break;
+	case CHECK_STEP: break;
 	}
 	if (c->expect_fail)
 		snprintf(r->reason, sizeof(r->reason), "expected no %s%s, but found one", want + (want[0] == 'a' && want[1] == ' ' ? 2 : 0),
@@ -471,6 +474,8 @@ static void run_job_open(struct job *j)
 		snprintf(r->reason, sizeof(r->reason), "expected %s%s; found: %s", want,
 			 c->within_ms ? " within the deadline" : "", why);
 }
+
+static void step_title(const struct topo_check *c, char *buf, size_t len);
 
 /* " WORD" as a shell reads it back: quoted in '...' unless every character is plain, so an
  * exec check's title can be pasted (sh -c 'sleep 3; echo hi'). Returns the length it wanted. */
@@ -531,6 +536,9 @@ static void check_title(const struct topo_check *c, char *buf, size_t len)
 			snprintf(buf + n, len - (size_t)n, "%s", fail);
 		break;
 	}
+	case CHECK_STEP:
+		step_title(c, buf, len);
+		break;
 	}
 }
 
@@ -616,6 +624,65 @@ static int open_node(const struct running *run, const struct topo_lab *lab, cons
 			   lab->name, node);
 }
 
+/* ---- scenario steps ---- */
+
+static void step_title(const struct topo_check *c, char *buf, size_t len)
+{
+	if (c->name) {
+		snprintf(buf, len, "%s", c->name);
+		return;
+	}
+	int n = snprintf(buf, len, "do: link %s:%s%s", c->node, c->link_if,
+			 c->state < 0 ? "" : c->state ? " up" : " down");
+	for (size_t i = 0; i < c->n_step_kv && n > 0 && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, " %s %s", c->step_kv[2 * i], c->step_kv[2 * i + 1]);
+}
+
+/* Cut to fit when long: a reason is for people to read. */
+static int err_text(const struct nst_err *e, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%.80s%s%.300s%s%.60s%s%.120s", e->obj, e->obj[0] ? ": " : "", e->msg,
+		 e->code ? ": " : "", e->code ? strerror(e->code) : "", e->extack[0] ? "; kernel: " : "",
+		 e->extack);
+}
+
+static void run_step(const struct topo_lab *lab, struct job *j)
+{
+	const struct topo_check *c = j->c;
+	long start = now_ms();
+	struct linkctl op = { .state = c->state, .impair = c->n_step_kv > 0, .kv = c->step_kv,
+			      .n_kv = c->n_step_kv };
+	struct nst_err e = { 0 };
+	j->r->pass = linkctl_apply(lab->name, c->node, c->link_if, &op, NULL, 0, &e) == 0;
+	j->r->seconds = (double)(now_ms() - start) / 1000.0;
+	if (!j->r->pass)
+		(void)err_text(&e, j->r->reason, sizeof(j->r->reason));
+}
+
+/* The run ends with the lab as the file has it, pass or fail: every link a step touched up, and
+ * the impairments of the ends they named the file's. A failure is the step's. */
+static void restore_steps(const struct topo_lab *lab, struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct topo_check *c = jobs[i].c;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen && c->kind == CHECK_STEP; k++)
+			seen = jobs[k].c->kind == CHECK_STEP && strcmp(jobs[k].c->node, c->node) == 0 &&
+			       strcmp(jobs[k].c->link_if, c->link_if) == 0;
+		if (c->kind != CHECK_STEP || seen)
+			continue;
+		struct nst_err e = { 0 };
+		if (linkctl_restore(lab, c->node, c->link_if, &e) < 0) {
+			char why[600];
+			(void)err_text(&e, why, sizeof(why));
+			jobs[i].r->pass = false;
+			if (snprintf(jobs[i].r->reason, sizeof(jobs[i].r->reason),
+				     "could not put the link back as the file has it: %s", why) < 0)
+				jobs[i].r->reason[0] = '\0';
+		}
+	}
+}
+
 int check_run(const struct topo_lab *lab, struct check_result *out, struct nst_err *err)
 {
 	return check_run_each(lab, out, NULL, err);
@@ -656,9 +723,25 @@ int check_run_each(const struct topo_lab *lab, struct check_result *out,
 			nst_err_clear(err);
 		}
 	}
-	if (rc == 0 && pool_run(jobs, n, sizeof(*jobs), run_job) < 0)
-		rc = nst_err_set(err, errno, "run the checks without threads (none could be made) and "
-				 "return to this process's network namespace");
+	/* Steps are barriers: the checks between two run together, each step alone, in file order. */
+	size_t first = 0;
+	bool acted = false;
+	for (size_t i = 0; rc == 0 && i <= n; i++) {
+		if (i < n && jobs[i].c->kind != CHECK_STEP)
+			continue;
+		if (i > first && pool_run(jobs + first, i - first, sizeof(*jobs), run_job) < 0) {
+			rc = nst_err_set(err, errno, "run the checks without threads (none could be made) "
+					 "and return to this process's network namespace");
+			break;
+		}
+		if (i < n) {
+			run_step(lab, &jobs[i]);
+			acted = true;
+		}
+		first = i + 1;
+	}
+	if (acted)
+		restore_steps(lab, jobs, n);
 	for (size_t i = 0; rc >= 0 && i < n; i++)
 		rc += !out[i].pass;
 	for (size_t i = 0; i < n; i++) {

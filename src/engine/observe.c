@@ -7,6 +7,7 @@
 #include "nft.h"
 #include "nl.h"
 #include "nodens.h"
+#include "qdisc.h"
 #include "run.h"
 #include "store.h"
 #include "sysctl.h"
@@ -376,6 +377,8 @@ static int dump_node(struct kview *kv, struct strays *st, struct knode *kn, stru
 	if (!sock || nlr_link_dump(sock, &links, &nl, err) < 0)
 		goto out;
 	take_links(kv, st, kn, have, lab, node, want_node, links, nl);
+	if (qdisc_observe(sock, have, node, err) < 0)
+		goto out;
 	if (nlr_addr_dump(sock, &addrs, &na, err) < 0 || nlr_route_dump(sock, &routes, &nr, err) < 0)
 		goto out;
 	take_addrs(have, node, addrs, na);

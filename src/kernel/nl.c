@@ -2,6 +2,7 @@
  * No libnl type or NLE_* code leaves this file: the error callback keeps the kernel's own errno
  * and extack text before libnl folds them into its codes. */
 #include "nl.h"
+#include "nl_impl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -312,6 +313,8 @@ int nlr_link_set(struct nlr *nl, int ifindex, const char *name, const struct nlr
 	}
 	if (c->set & NLR_SET_UP)
 		rtnl_link_set_flags(chg, IFF_UP);
+	if (c->set & NLR_SET_DOWN)
+		rtnl_link_unset_flags(chg, IFF_UP);
 	if (c->set & NLR_SET_MTU)
 		rtnl_link_set_mtu(chg, c->mtu);
 	if (c->set & NLR_SET_MAC) {
@@ -812,4 +815,15 @@ int nlr_link_changes(struct nlr *nl, nlr_link_fn fn, void *arg, struct nst_err *
 	if (lost < 0)
 		return -1;
 	return (lost ? NLR_CHANGED_LOST : 0) | (int)r.seen;
+}
+
+struct nl_sock *nlr_sock(struct nlr *nl)
+{
+	reset(nl);
+	return nl->sk;
+}
+
+int nlr_fail(struct nlr *nl, int rc, struct nst_err *err, const char *what)
+{
+	return fail(nl, rc, err, what);
 }

@@ -73,6 +73,7 @@ enum {
 	NLR_SET_MAC = 1u << 2,
 	NLR_SET_MASTER = 1u << 3,
 	NLR_SET_ALIAS = 1u << 4,
+	NLR_SET_DOWN = 1u << 5,
 };
 struct nlr_link_change {
 	unsigned set;

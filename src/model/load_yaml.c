@@ -1,6 +1,7 @@
 /* load_yaml.c - ytree to topo_lab; see load_yaml.h.
  * Every value keeps the position of its YAML node so that later errors can point at it. */
 #include "load_yaml.h"
+#include "load_impair.h"
 #include "expand.h"
 #include "routing.h"
 #include "clab.h"
@@ -31,7 +32,7 @@ struct loader {
 /* Keys the format defines whose feature is not built yet: refused as such, never as unknown. */
 static const char *const not_yet[] = {
 	/* reserved for later by the format */
-	"hosts", "rate", "delay", "jitter", "loss", "type", NULL,
+	"hosts", "type", NULL,
 };
 
 static struct srcloc loc_of(const struct loader *L, const struct ynode *n)
@@ -206,14 +207,16 @@ static const char *const node_keys[] = { "kind",  "hostname", "interfaces", "rou
 					 "routing", "asn", "template", NULL };
 static const char *const iface_keys[] = { "addresses", "mtu", "mac", NULL };
 static const char *const route_keys[] = { "to", "via", "dev", "metric", "type", NULL };
-static const char *const link_keys[] = { "endpoints", "mtu", "rate", "delay", "jitter", "loss", NULL };
+static const char *const link_keys[] = { "endpoints", "mtu",	   "delay",   "jitter", "loss",
+					 "corrupt",   "duplicate", "reorder", "rate",	"limit",
+					 "impair",    NULL };
 static const char *const uplink_keys[] = { "host_interface", "masquerade", "forwarding", NULL };
 static const char *const file_keys[] = { "content", "from", "dir", "owner", "mode", NULL };
 static const char *const exec_keys[] = { "cmd", "background", "may_fail", "timeout", NULL };
 static const char *const nat_kinds[] = { "masquerade", "snat", "dnat", NULL };
 static const char *const nat_keys[] = { "in", "out", "from", "to", "proto", "port", NULL };
-static const char *const check_kinds[] = { "ping", "tcp", "route", "exec", NULL };
-static const char *const check_keys[] = { "ping", "tcp",    "route",        "exec", "name",
+static const char *const check_kinds[] = { "ping", "tcp", "route", "exec", "do", NULL };
+static const char *const check_keys[] = { "ping", "tcp",    "route",        "exec", "do", "name",
 					   "expect", "within", "output", "output_regex", NULL };
 static const char *const ping_keys[] = { "from", "to", NULL };
 static const char *const tcp_keys[] = { "from", "to", "port", NULL };
@@ -1082,7 +1085,7 @@ static void decode_link(struct loader *L, const struct ynode *n)
 				continue;
 			if (strcmp(k->value, "endpoints") == 0)
 				eps = n->items[i + 1];
-			else
+			else if (strcmp(k->value, "mtu") == 0)
 				mtu = n->items[i + 1];
 		}
 		if (!eps) {
@@ -1119,6 +1122,8 @@ static void decode_link(struct loader *L, const struct ynode *n)
 	link.end[0] = e0;
 	link.end[1] = e1;
 	*ARENA_PUSH(&L->lab->arena, L->lab->links, L->lab->n_links, L->lab->cap_links) = link;
+	if (n->type == Y_MAP)
+		load_impair_link(L->d, L->file, L->lab, &L->lab->links[idx], n);
 }
 
 static void decode_links(struct loader *L, const struct ynode *seq)
@@ -1246,7 +1251,7 @@ static void decode_check_option(struct loader *L, struct topo_check *c, const st
 
 static void decode_check(struct loader *L, const struct ynode *m)
 {
-	static const char *const *const bodies[] = { ping_keys, tcp_keys, rcheck_keys, xcheck_keys };
+	static const char *const *const bodies[] = { ping_keys, tcp_keys, rcheck_keys, xcheck_keys, NULL };
 	if (!want_map(L, m, "a check"))
 		return;
 	struct topo_check c = { .loc = loc_of(L, m) };
@@ -1274,6 +1279,11 @@ static void decode_check(struct loader *L, const struct ynode *m)
 	}
 	if (!want_map(L, body, check_kinds[c.kind]))
 		return;
+	if (c.kind == CHECK_STEP) {
+		if (load_step(L->d, L->file, &L->lab->arena, &c, m, body))
+			*ARENA_PUSH(&L->lab->arena, L->lab->checks, L->lab->n_checks, L->lab->cap_checks) = c;
+		return;
+	}
 	decode_check_body(L, &c, body, bodies[c.kind], check_kinds[c.kind]);
 	if ((c.output || c.output_regex) && c.kind != CHECK_EXEC)
 		bad(L, m, "output and output_regex apply only to exec checks");

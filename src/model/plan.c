@@ -1,6 +1,7 @@
 /* plan.c - the differ; see plan.h. Objects are matched by name: nodes by name and namespace,
  * links by their two ends, addresses by value, routes by destination and metric. */
 #include "plan.h"
+#include "impair.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -221,6 +222,30 @@ static void set_ifaces(struct differ *D)
 				wi = &implicit_br;
 			if (wi && iface_stays(D, hn, hi))
 				set_iface(D, wn, wi, hi);
+		}
+	}
+}
+
+/* Each link end's egress impairments, against what its qdiscs do now (none on an interface
+ * that is made or made again by this plan). */
+static void set_impairs(struct differ *D)
+{
+	for (size_t i = 0; i < D->want->n_nodes; i++) {
+		const struct topo_node *wn = D->want->nodes[i];
+		const struct topo_node *hn = have_of(D, wn);
+		for (size_t j = 0; j < wn->n_ifaces; j++) {
+			const struct topo_iface *wi = &wn->ifaces[j];
+			const struct topo_iface *hi = hn ? topo_iface_find(hn, wi->name) : NULL;
+			if (wi->link < 0)
+				continue;
+			if (hi && !iface_stays(D, hn, hi))
+				hi = NULL;
+			if (impair_equal(wi->impair, hi ? hi->impair : NULL))
+				continue;
+			struct action *a = emit(D, ACT_QDISC_SET, D->want, wn);
+			a->iface = wi;
+			a->old = hi;
+			a->loc = wi->impair ? wi->impair->loc : wi->loc;
 		}
 	}
 }
@@ -755,6 +780,7 @@ void plan_build(struct plan *p, struct topo_lab *want, struct topo_lab *have)
 	clear_names_for_new_links(&D);
 	add_bridges_and_links(&D);
 	set_ifaces(&D);
+	set_impairs(&D);
 	add_addrs(&D);
 	set_sysctls(&D);
 	add_routes(&D);
@@ -890,6 +916,13 @@ static void text_link(const struct action *a, char *buf, size_t len)
 static void text_link_set(const struct action *a, char *buf, size_t len)
 {
 	set_text(a, buf, len);
+}
+
+static void text_impair(const struct action *a, char *buf, size_t len)
+{
+	char d[512];
+	impair_diff_text(a->old ? a->old->impair : NULL, a->iface->impair, d, sizeof(d));
+	snprintf(buf, len, "link %s:%s %s", node_label(a->node), a->iface->name, d);
 }
 
 static void text_addr(const struct action *a, char *buf, size_t len)

@@ -23,6 +23,7 @@
 	X(BRIDGE_ADD,     '+', "create",  NULL,     WORD_BRIDGE,    false, text_bridge)    \
 	X(LINK_ADD,       '+', "create",  NULL,     WORD_LINK,      false, text_link)      \
 	X(LINK_SET,       '~', "change",  NULL,     WORD_INTERFACE, false, text_link_set)  \
+	X(QDISC_SET,      '~', "change",  NULL,     WORD_LINK,      false, text_impair)    /* a link end's egress impairments, in place */ \
 	X(ADDR_ADD,       '+', "add",     NULL,     WORD_ADDRESS,   false, text_addr)      \
 	X(SYSCTL_SET,     '~', "set",     NULL,     WORD_SYSCTL,    false, text_sysctl)    \
 	X(NAT_ADD,        '+', "create",  NULL,     WORD_NAT,       true,  text_nat_rule)  /* the node's NAT table is rewritten once, whichever of these come */ \

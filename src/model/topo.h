@@ -27,6 +27,8 @@ enum {
 	TOPO_LINK_BROKEN = -2,
 };
 
+struct topo_impair;
+
 #define TOPO_HOST_NODE "host" /* the machine's own (root) namespace */
 #define TOPO_BRIDGE_DEV "br0"  /* the bridge device inside a bridge node */
 
@@ -55,6 +57,7 @@ struct topo_iface {
 	size_t n_addrs, cap_addrs;
 	int32_t link; /* index in lab->links; -1 on none (lo, br0); TOPO_LINK_BROKEN: a bad link */
 	struct srcloc loc;
+	struct topo_impair *impair; /* its egress impairments (impair.h); NULL when none */
 	/* Filled by observe only. */
 	int ifindex;
 	int peer_ifindex;    /* veth: the peer's ifindex in its own namespace */
@@ -210,7 +213,8 @@ struct topo_node {
 	char *foreign_owner;  /* its marker, when it has one */
 };
 
-enum check_kind { CHECK_PING, CHECK_TCP, CHECK_ROUTE, CHECK_EXEC };
+/* CHECK_STEP: a `do:` step of a scenario, which acts on the lab between the checks around it. */
+enum check_kind { CHECK_PING, CHECK_TCP, CHECK_ROUTE, CHECK_EXEC, CHECK_STEP };
 enum { CHECK_HAS_VIA = 1u << 0, CHECK_HAS_DEV = 1u << 1 };
 
 struct topo_check {
@@ -230,6 +234,12 @@ struct topo_check {
 	char *output;
 	char *output_regex;
 	struct srcloc loc, node_loc, to_loc;
+	/* CHECK_STEP: the link end (node in node), its new state (-1: unchanged, 0 down, 1 up),
+	 * and impairment KEY VALUE pairs to set on that end (2 * n_step_kv strings). */
+	char *link_if;
+	int state;
+	char **step_kv;
+	size_t n_step_kv;
 };
 
 enum { UPLINK_HAS_MASQUERADE = 1u << 0, UPLINK_HAS_FORWARDING = 1u << 1 };

@@ -894,8 +894,13 @@ static void check_checks(struct checker *C)
 		const struct topo_node *node = c->node ? topo_node_find(lab, c->node) : NULL;
 		if (c->node && !node)
 			SAY(C, c->node_loc, "unknown node '%s'", c->node);
-		if (node && node->kind == NODE_BRIDGE && c->kind != CHECK_EXEC)
+		if (node && node->kind == NODE_BRIDGE && c->kind != CHECK_EXEC && c->kind != CHECK_STEP)
 			SAY(C, c->node_loc, "%s is a bridge node and has no address to test from", c->node);
+		if (node && c->kind == CHECK_STEP) {
+			const struct topo_iface *f = topo_iface_find(node, c->link_if);
+			if (!f || f->link < 0)
+				SAY(C, c->node_loc, "%s:%s is not a link end of this lab", c->node, c->link_if);
+		}
 		if ((c->kind == CHECK_PING || c->kind == CHECK_TCP) && c->to) {
 			uint8_t fam, a[16];
 			const struct topo_node *target = topo_node_find(lab, c->to);

@@ -117,7 +117,7 @@ fi
 
 # --- exec's usage errors are 125 (exec's own) -----------------------------------------------------
 run exec
-expect "exec without a node" 125 err "expected a node, or --all"
+expect "exec without a node" 125 err "expected a node, --all or --group NAME"
 run exec -f "$tmp/lab.yaml" --lab demo h1 true
 expect "exec -f and --lab" 125 err "not both"
 run exec --all -f "$tmp/lab.yaml"

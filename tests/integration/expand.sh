@@ -45,6 +45,15 @@ n graph "$WORK/lab.yaml" >"$WORK/dot"
 contains "graph shows the groups" 'label="r1\n(router)\n[edge]' "$WORK/dot"
 
 expect_rc 0 "up of the compact file, and its checks pass" n up --test "$WORK/lab.yaml"
+expect_rc 0 "list" n list
+contains "list shows the groups" "node r1           running  groups: edge" "$WORK/out"
+expect_rc 0 "exec --group runs on the group's nodes (from the file)" n exec --group edge -f "$WORK/lab.yaml" hostname
+same "... each line prefixed, r1 to r4 only" "r1: r1 r2: r2 r3: r3 r4: r4" "$(tr '\n' ' ' <"$WORK/out" | sed 's/ $//')"
+expect_rc 0 "exec --group of the running lab (from its record)" n exec --group edge --lab compact hostname
+same "... the same nodes" "r1: r1 r2: r2 r3: r3 r4: r4" "$(tr '\n' ' ' <"$WORK/out" | sed 's/ $//')"
+expect_rc 125 "exec --group of no node" n exec --group nosuch --lab compact hostname
+contains "... says so" "no running node of lab compact is in group nosuch" "$WORK/out"
+same "list --json too" '["edge"] []' "$(n list --json | jq -c '.labs[0].nodes[] | select(.name == "r1" or .name == "h1") | .groups' | tr '\n' ' ' | sed 's/ $//')"
 expect_rc 0 "diff of the expanded file is clean: the same lab" n diff "$WORK/expanded.yaml"
 same "... and prints nothing" "" "$(cat "$WORK/out")"
 same "r1:r2 has the first /31 and its IPv6 /64" "10.0.0.0/31 fd00::1/64" \
