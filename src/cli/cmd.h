@@ -52,6 +52,7 @@ int cmd_exec_in_node(const char *file, const char *lab, const char *node, char *
 int cmd_test(int argc, char **argv);
 /* up keeps the file a lab came from, its nodes and links in the lab's run dir, for list. */
 void cmd_list_record(struct topo_lab *want, const char *path);
+int cmd_convert(int argc, char **argv);
 /* The checks of a loaded lab (or --all-pairs), as `test` runs them; also `up --test`. */
 int cmd_test_lab(const struct topo_lab *lab, const char *junit, bool all_pairs);
 

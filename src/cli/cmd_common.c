@@ -1,6 +1,7 @@
 /* cmd_common.c - loading a lab file for the commands: load, validate, print every input error. */
 #include "cmd.h"
 #include "store.h"
+#include "clab.h"
 #include "load_yaml.h"
 #include "netns.h"
 #include "observe.h"
@@ -50,7 +51,8 @@ static struct topo_lab *load_stdin(struct diags *d)
 	if (got == 0)
 		diags_add(d, top, "the input is empty");
 	else
-		lab = load_yaml_buf(top.file, buf, got, d);
+		lab = clab_detect(top.file, buf) ? clab_load_buf(top.file, buf, got, d)
+					     : load_yaml_buf(top.file, buf, got, d);
 	free(buf);
 	return lab;
 }
@@ -67,10 +69,12 @@ struct topo_lab *cmd_load_lab_diags(const char *path, struct diags *d)
 		else
 			topo_lab_set_name(lab, cmd_lab_name);
 	}
+	size_t from = d->n;
 	/* A partial model is still consistent, so validation runs even after load errors: the user
 	 * sees every error of the file at once. */
 	if (lab && validate_lab(lab, d) && routing_lab(lab, d))
 		topo_lab_expand(lab);
+	clab_remap(lab, d, from); /* a containerlab file: its own lines, not the converted ones */
 	diags_sort(d);
 	for (size_t i = 0; cmd_strict && i < d->n; i++)
 		if (d->v[i].warning) {

@@ -125,8 +125,9 @@ int cmd_up(int argc, char **argv)
 		plan_print(stdout, &plan, cmd_color(stdout));
 		goto out;
 	}
+	size_t exec_failed = 0;
 	struct apply_opts ao = { .log = verbose && !json ? stdout : NULL, .color = cmd_color(stdout),
-				 .progress = progress_action };
+				 .progress = progress_action, .exec_failed = &exec_failed };
 	progress_begin("up", want->name, !verbose && !json);
 	if (plan.n && apply_plan(&plan, want, want->name, kv, &ao, &err) < 0) {
 		progress_end();
@@ -160,9 +161,17 @@ int cmd_up(int argc, char **argv)
 		char summary[512];
 		plan_summary(&plan, summary, sizeof(summary));
 		printf("lab %s is up: %s\n", want->name, summary);
+		if (exec_failed) {
+			/* containerlab goes on past a failing exec line; so does up, but says so. */
+			printf("lab %s: %zu exec line%s failed (see the warnings above)\n", want->name,
+			       exec_failed, exec_failed == 1 ? "" : "s");
+			rc = NST_EXIT_DIFFERS;
+		}
 	} else {
 		printf("lab %s is up to date: nothing to change\n", want->name);
 	}
+	if (exec_failed && json && !rc)
+		rc = NST_EXIT_DIFFERS;
 	if (test) {
 		lock_release(lock);
 		lock = -1;

@@ -73,6 +73,8 @@ const struct command commands[] = {
 	  "  draw it with: nstopo graph FILE | dot -Tsvg > lab.svg\n" },
 	{ "expand", cmd_expand, "print the file with defaults, groups, ranges and addresses written out",
 	  "nstopo expand FILE\n" },
+	{ "convert", cmd_convert, "print a containerlab topology file as an nstopo lab file",
+	  "nstopo convert FILE\n" },
 	{ "help", cmd_help, "show the commands, or one command's usage", "nstopo help [COMMAND]\n" },
 	{ "completion", cmd_completion, "print the shell completion script",
 	  "nstopo completion bash|zsh|fish\n" },

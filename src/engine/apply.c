@@ -44,6 +44,7 @@ struct applier {
 	char **intent; /* the names the lab recorded (netns_intent_list), once read */
 	size_t n_intent;
 	bool intent_read;
+	const struct apply_opts *opts;
 };
 
 static struct knode *knode_of(struct applier *A, const struct action *a, struct nst_err *err)
@@ -647,14 +648,15 @@ static int stop_role(struct applier *A, const char *node, const char *role, stru
 enum { EXEC_TIMEOUT_MS = 30000 };
 
 /* A program's failure: its name, its status and the tail of its output. */
-static int program_failed(const char *argv0, int status, char *tail, struct nst_err *err)
+static int program_failed(const char *argv0, int status, uint32_t timeout_ms, char *tail,
+			  struct nst_err *err)
 {
 	size_t l = strlen(tail);
 	while (l && tail[l - 1] == '\n')
 		tail[--l] = '\0';
 	if (status < 0)
-		nst_err_set(err, 0, "%s timed out after %ds and was stopped%s%s", argv0,
-			    EXEC_TIMEOUT_MS / 1000, l ? "; its output ends with:\n" : "", tail);
+		nst_err_set(err, 0, "%s timed out after %gs and was stopped%s%s", argv0,
+			    timeout_ms / 1000.0, l ? "; its output ends with:\n" : "", tail);
 	else
 		nst_err_set(err, 0, "%s exited with status %d%s%s", argv0, status,
 			    l ? "; its output ends with:\n" : "", tail);
@@ -663,14 +665,25 @@ static int program_failed(const char *argv0, int status, char *tail, struct nst_
 
 /* Runs one command in the node to its end; a failure names the command, its status and the
  * tail of its output. */
+static int run_to_end_in(struct applier *A, const struct topo_node *node, struct knode *kn,
+			 char *const argv[], const char *role, uint32_t timeout_ms,
+			 struct nst_err *err);
+
 static int run_to_end(struct applier *A, const struct topo_node *node, struct knode *kn,
 		      char *const argv[], const char *role, struct nst_err *err)
+{
+	return run_to_end_in(A, node, kn, argv, role, EXEC_TIMEOUT_MS, err);
+}
+
+static int run_to_end_in(struct applier *A, const struct topo_node *node, struct knode *kn,
+			 char *const argv[], const char *role, uint32_t timeout_ms,
+			 struct nst_err *err)
 {
 	if (netns_fd(&kn->ns, err) < 0) /* entered by the program's process */
 		return -1;
 	char **env = topo_node_env_new(node);
 	struct run_opts o = { .lab = A->lab, .node = node->name, .net = &kn->ns, .role = role,
-			      .timeout_ms = EXEC_TIMEOUT_MS, .env = (const char *const *)env };
+			      .timeout_ms = timeout_ms, .env = (const char *const *)env };
 	char tail[1024];
 	int status;
 	int started = run_in_node(argv, &o, &status, tail, sizeof(tail), err);
@@ -679,7 +692,7 @@ static int run_to_end(struct applier *A, const struct topo_node *node, struct kn
 		return -1;
 	if (status == 0)
 		return 0;
-	return program_failed(argv[0], status, tail, err);
+	return program_failed(argv[0], status, timeout_ms, tail, err);
 }
 
 /* Many nodes' daemons at once (consecutive daemon starts in the plan): each step is started in
@@ -709,7 +722,7 @@ static int daemon_job_end(struct daemon_job *d, size_t *failed, bool *bad, struc
 		if (rc < 0)
 			*err = e;
 		else
-			program_failed(d->job.argv0, status, tail, err);
+			program_failed(d->job.argv0, status, EXEC_TIMEOUT_MS, tail, err);
 	}
 	return -1;
 }
@@ -789,6 +802,24 @@ static int daemons_reload(struct applier *A, const struct action *a, struct nst_
 	return kn ? run_to_end(A, a->node, kn, argv, "exec-once", err) : -1;
 }
 
+/* A containerlab exec line failed: reported, and up goes on, as containerlab's deploy does. */
+static bool exec_failed(struct applier *A, const struct topo_node *node, const struct topo_exec *x,
+			struct nst_err *err)
+{
+	FILE *out = A->opts && A->opts->warn ? A->opts->warn : stderr;
+	char line[512];
+	size_t n = 0;
+	line[0] = '\0';
+	for (size_t i = 0; i < x->argc && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", x->argv[i]);
+	fprintf(out, "nstopo: warning: %s: exec '%s' failed (going on): %s%s%s\n", node->name, line,
+		err->msg, err->code ? ": " : "", err->code ? strerror(err->code) : "");
+	if (A->opts && A->opts->exec_failed)
+		(*A->opts->exec_failed)++;
+	nst_err_clear(err);
+	return true;
+}
+
 static int exec_run(struct applier *A, const struct action *a, struct nst_err *err)
 {
 	struct knode *kn = knode_of(A, a, err);
@@ -797,7 +828,10 @@ static int exec_run(struct applier *A, const struct action *a, struct nst_err *e
 	for (size_t i = 0; i < a->node->n_execs; i++) {
 		const struct topo_exec *x = &a->node->execs[i];
 		if (!x->background) {
-			if (run_to_end(A, a->node, kn, x->argv, "exec", err) < 0) {
+			uint32_t t = x->timeout_ms ? x->timeout_ms : EXEC_TIMEOUT_MS;
+			if (run_to_end_in(A, a->node, kn, x->argv, "exec", t, err) < 0) {
+				if (x->may_fail && exec_failed(A, a->node, x, err))
+					continue;
 				err->loc = x->loc;
 				return -1;
 			}
@@ -816,6 +850,8 @@ static int exec_run(struct applier *A, const struct action *a, struct nst_err *e
 		int started = run_in_node(x->argv, &o, &status, NULL, 0, err);
 		topo_env_free(env);
 		if (started < 0) {
+			if (x->may_fail && exec_failed(A, a->node, x, err))
+				continue;
 			err->loc = x->loc;
 			return -1;
 		}
@@ -1051,7 +1087,7 @@ void apply_where(struct plan *p, const char *lab)
 int apply_plan(const struct plan *p, struct topo_lab *want, const char *lab, struct kview *kv,
 	       const struct apply_opts *opts, struct nst_err *err)
 {
-	struct applier A = { .p = p, .want = want, .lab = lab, .kv = kv };
+	struct applier A = { .p = p, .want = want, .lab = lab, .kv = kv, .opts = opts };
 	int rc = apply_actions(&A, opts, err);
 	strmap_free(&A.nat_done);
 	strmap_free(&A.promoted);

@@ -17,6 +17,10 @@ struct apply_opts {
 	 * a status line; returning -1 stops before the action (Ctrl-C), failing with EINTR. */
 	int (*progress)(void *arg, const struct action *a, size_t done, size_t total);
 	void *progress_arg;
+	/* exec: lines that may fail (containerlab's) and did: each reported on warn (stderr when
+	 * NULL) and counted here, when not NULL; up goes on. */
+	FILE *warn;
+	size_t *exec_failed;
 };
 
 /* Fills the files the plan's actions name in messages (action.where: the lab's hosts file, its

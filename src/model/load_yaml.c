@@ -4,6 +4,7 @@
 #include "load_impair.h"
 #include "expand.h"
 #include "routing.h"
+#include "clab.h"
 #include "validate.h"
 #include "ytree.h"
 
@@ -198,7 +199,8 @@ static bool key_ok(struct loader *L, const struct ynode *key, const char *const 
 }
 
 static const char *const lab_keys[] = { "name", "prefix", "nodes", "links", "uplink",
-					"tests", "defaults", "hosts", "routing", "groups", NULL };
+					"tests", "defaults", "hosts", "routing", "groups",
+					"keep_unlisted", NULL };
 static const char *const node_keys[] = { "kind",  "hostname", "interfaces", "routes",
 					 "sysctl", "nat",     "files",      "exec",
 					 "daemons", "config", "env", "group",
@@ -210,7 +212,7 @@ static const char *const link_keys[] = { "endpoints", "mtu",	   "delay",   "jitt
 					 "impair",    NULL };
 static const char *const uplink_keys[] = { "host_interface", "masquerade", "forwarding", NULL };
 static const char *const file_keys[] = { "content", "from", "dir", "owner", "mode", NULL };
-static const char *const exec_keys[] = { "cmd", "background", NULL };
+static const char *const exec_keys[] = { "cmd", "background", "may_fail", "timeout", NULL };
 static const char *const nat_kinds[] = { "masquerade", "snat", "dnat", NULL };
 static const char *const nat_keys[] = { "in", "out", "from", "to", "proto", "port", NULL };
 static const char *const check_kinds[] = { "ping", "tcp", "route", "exec", "do", NULL };
@@ -814,6 +816,15 @@ static bool decode_argv(struct loader *L, const struct ynode *n, char ***argv, s
 	return true;
 }
 
+static bool parse_duration(const char *s, uint32_t *ms);
+
+static void exec_timeout(struct loader *L, const struct ynode *v, uint32_t *ms)
+{
+	const char *s = want_str(L, v, "timeout");
+	if (s && (!parse_duration(s, ms) || !*ms))
+		bad(L, v, "invalid timeout '%s' (a number with ms or s, like 10s)", s);
+}
+
 static void decode_exec(struct loader *L, struct topo_node *node, const struct ynode *seq)
 {
 	if (ytree_is_null(seq) || !want_seq(L, seq, "exec"))
@@ -829,6 +840,10 @@ static void decode_exec(struct loader *L, struct topo_node *node, const struct y
 					continue;
 				if (strcmp(k->value, "cmd") == 0)
 					cmd = v;
+				else if (strcmp(k->value, "may_fail") == 0)
+					want_bool(L, v, "may_fail", &x.may_fail);
+				else if (strcmp(k->value, "timeout") == 0)
+					exec_timeout(L, v, &x.timeout_ms);
 				else
 					want_bool(L, v, "background", &x.background);
 			}
@@ -1320,6 +1335,8 @@ static void decode_lab(struct loader *L, const struct ynode *root)
 			tests = v;
 		} else if (strcmp(k->value, "routing") == 0) {
 			routing_yaml_lab(lab, v, L->file, L->d);
+		} else if (strcmp(k->value, "keep_unlisted") == 0) {
+			want_bool(L, v, "keep_unlisted", &lab->keep_unlisted);
 		}
 	}
 	if (!name && !ytree_map_get(root, "name"))
@@ -1411,7 +1428,7 @@ struct topo_lab *load_yaml_file(const char *path, struct diags *d)
 		got += (size_t)r;
 	}
 	buf[got] = '\0';
-	lab = load_yaml_buf(path, buf, got, d);
+	lab = clab_detect(path, buf) ? clab_load_buf(path, buf, got, d) : load_yaml_buf(path, buf, got, d);
 out:
 	free(buf);
 	if (fd >= 0)

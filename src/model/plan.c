@@ -309,6 +309,8 @@ static void add_addrs(struct differ *D)
 
 static void del_addrs(struct differ *D)
 {
+	if (D->want->keep_unlisted)
+		return; /* the lab's exec: lines and daemons made them */
 	for (size_t i = 0; i < D->have->n_nodes; i++) {
 		const struct topo_node *hn = D->have->nodes[i];
 		const struct topo_node *wn = want_of(D, hn);
@@ -489,6 +491,8 @@ static void add_routes(struct differ *D)
 
 static void del_routes(struct differ *D)
 {
+	if (D->want->keep_unlisted)
+		return;
 	for (size_t i = 0; i < D->have->n_nodes; i++) {
 		const struct topo_node *hn = D->have->nodes[i];
 		const struct topo_node *wn = want_of(D, hn);

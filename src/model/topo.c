@@ -258,7 +258,8 @@ const struct topo_sysctl *topo_node_sysctls(struct topo_lab *lab, const struct t
 		return NULL;
 	for (size_t i = 0; i < node->n_sysctls; i++)
 		*ARENA_PUSH(&lab->arena, v, *n, cap) = node->sysctls[i];
-	if (node->kind == NODE_BRIDGE)
+	/* keep_unlisted: forwarding is the lab's own doing too (frr.conf's `no ipv6 forwarding`) */
+	if (node->kind == NODE_BRIDGE || lab->keep_unlisted)
 		return v;
 	for (size_t f = 0; f < 2; f++) {
 		bool given = false;

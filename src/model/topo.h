@@ -156,6 +156,8 @@ struct topo_exec {
 	char **argv; /* NULL-terminated */
 	size_t argc;
 	bool background;
+	bool may_fail;       /* a failure is reported and up goes on (containerlab's exec) */
+	uint32_t timeout_ms; /* 0: the default */
 	struct srcloc loc;
 };
 
@@ -273,6 +275,10 @@ struct topo_lab {
 	size_t n_checks, cap_checks;
 	bool has_tests;
 	struct topo_uplink *uplink; /* NULL when absent */
+	/* `keep_unlisted: true`: addresses and routes the file does not list are the lab's own doing
+	 * (exec: lines, daemons), neither reported nor removed. */
+	bool keep_unlisted;
+	struct clab_map *clab; /* a containerlab file: where each converted line came from */
 	char *hosts;                /* observe: the lab's /etc/hosts for its nodes, NULL when none */
 	bool has_run_dir;           /* observe: /run/nstopo/LAB exists */
 	struct strmap node_index;   /* name -> index + 1 */

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "clab.h"
 #include "load_yaml.h"
 #include "routing.h"
 #include "validate.h"
@@ -51,8 +52,10 @@ static char *actual_of(const char *path)
 {
 	struct diags d = { 0 };
 	struct topo_lab *lab = load_yaml_file(path, &d);
+	size_t from = d.n;
 	if (lab && validate_lab(lab, &d))
 		routing_lab(lab, &d);
+	clab_remap(lab, &d, from); /* a containerlab file's errors at its own lines */
 	diags_sort(&d);
 	size_t cap = 256, n = 0;
 	char *out = calloc(1, cap);
