@@ -72,8 +72,8 @@ check_frr01() {
 	check "frr01: router1 learnt PC3's subnet by OSPF" \
 		retry 30 sh -c "'$NSTOPO' exec router1 vtysh -c 'show ip route 192.168.13.0/24' | grep -q ospf"
 	check "frr01: PC1 reaches PC3" retry 20 ping_ok PC1 192.168.13.2
-	check "frr01: PC2 reaches PC3" ping_ok PC2 192.168.13.2
-	check "frr01: PC3 reaches PC1" ping_ok PC3 192.168.11.2
+	check "frr01: PC2 reaches PC3" retry 20 ping_ok PC2 192.168.13.2
+	check "frr01: PC3 reaches PC1" retry 20 ping_ok PC3 192.168.11.2
 }
 
 check_fdc() {
