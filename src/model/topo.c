@@ -16,9 +16,20 @@ struct topo_lab *topo_lab_new(void)
 
 void topo_lab_set_name(struct topo_lab *lab, const char *name)
 {
+	const char *old = lab->name;
 	lab->name = arena_strdup(&lab->arena, name);
-	if (!lab->prefix_set)
+	if (!lab->prefix_set) {
 		lab->prefix = arena_printf(&lab->arena, "%s-", name);
+		return;
+	}
+	/* A prefix made of the lab's name (containerlab's clab-LAB-, or LAB-) follows the new name,
+	 * so the same file runs twice without meeting itself. */
+	size_t lo = old ? strlen(old) : 0, lp = lab->prefix ? strlen(lab->prefix) : 0;
+	if (!lo || lp < lo + 1 || lab->prefix[lp - 1] != '-' ||
+	    strncmp(lab->prefix + lp - 1 - lo, old, lo) != 0 ||
+	    (lp > lo + 1 && lab->prefix[lp - 2 - lo] != '-'))
+		return;
+	lab->prefix = arena_printf(&lab->arena, "%.*s%s-", (int)(lp - 1 - lo), lab->prefix, name);
 }
 
 void topo_lab_free(struct topo_lab *lab)

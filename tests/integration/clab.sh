@@ -83,6 +83,24 @@ expect_rc 1 "what the file declares is still reconciled (an MTU)" n diff "$F"
 n convert "$F" >"$WORK/clab/converted.yml" 2>/dev/null
 expect_rc 0 "down" n down "$F"
 check "nothing left" nothing_left
+
+# --name: a containerlab file's namespaces follow the name, as containerlab's own --name
+cat >"$WORK/clab/two.clab.yml" <<'LAB'
+name: two
+topology:
+  nodes:
+    a: {kind: linux}
+    b: {kind: linux}
+  links:
+    - endpoints: ["a:eth1", "b:eth1"]
+LAB
+expect_rc 0 "a small lab" n up "$WORK/clab/two.clab.yml"
+expect_rc 0 "the same file again with --name copy" n up --name copy "$WORK/clab/two.clab.yml"
+check "... in namespaces clab-copy-NODE" ip netns pid clab-copy-a
+check "... beside clab-two-NODE" ip netns pid clab-two-a
+expect_rc 0 "down --name copy" n down --name copy "$WORK/clab/two.clab.yml"
+expect_rc 0 "down" n down "$WORK/clab/two.clab.yml"
+check "nothing left" nothing_left
 expect_rc 0 "the converted file validates" n validate "$WORK/clab/converted.yml"
 expect_rc 1 "the converted file comes up (its failing exec lines too)" n up "$WORK/clab/converted.yml"
 check "BGP comes up in the converted lab" retry 30 sh -c \
