@@ -32,6 +32,13 @@ int command_usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Handles -h/--help: prints the usage to stdout. */
 void command_print_usage(const struct command *cmd);
+/* A command's options, one per call: its own (> 0, optarg set), 0 when they end (optind at
+ * the first argument), or -1 when the command returns *status at once (after --help, a bad
+ * option, or a bad --name/--color value; each said already). own lists only the command's own
+ * options and shorts their letters: --help, --name and --color are taken here. */
+struct option;
+int cmd_getopt(const struct command *self, int argc, char **argv, const char *shorts,
+	       const struct option *own, int *status);
 /* Options of a command that takes none but -h/--help: -1 to go on (optind at the first
  * argument), else the exit code to return. */
 int command_help_only(const struct command *cmd, int argc, char **argv);

@@ -31,14 +31,11 @@ int cmd_capture(int argc, char **argv)
 		{ "lab", required_argument, NULL, 'l' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	const char *file = NULL, *lab = NULL, *out = NULL, *count = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:l:w:c:h", opts, NULL)) != -1) {
+	int c, status;
+	while ((c = cmd_getopt(self, argc, argv, "f:l:w:c:", opts, &status)) > 0) {
 		switch (c) {
 		case 'f':
 			file = optarg;
@@ -54,18 +51,10 @@ int cmd_capture(int argc, char **argv)
 			if (strspn(count, "0123456789") != strlen(count) || !*count || atol(count) < 1)
 				return command_usage_error(self, "-c takes a number of packets");
 			break;
-		case CMD_OPT_NAME:
-		case CMD_OPT_COLOR:
-			if (cmd_common_opt(c, optarg) < 0)
-				return NST_EXIT_INPUT;
-			break;
-		case 'h':
-			command_print_usage(self);
-			return NST_EXIT_OK;
-		default:
-			return command_usage_error(self, "unknown option");
 		}
 	}
+	if (c < 0)
+		return status;
 	if (optind >= argc)
 		return command_usage_error(self, "expected NODE:IF, like r1:eth0");
 	if (file && lab)

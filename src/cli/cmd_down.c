@@ -24,15 +24,12 @@ int cmd_down(int argc, char **argv)
 		{ "lab", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	const char *name = NULL;
 	bool verbose = false, json = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+l:vjh", opts, NULL)) != -1) {
+	int c, status;
+	while ((c = cmd_getopt(self, argc, argv, "l:vj", opts, &status)) > 0) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -43,18 +40,10 @@ int cmd_down(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
-		case CMD_OPT_NAME:
-		case CMD_OPT_COLOR:
-			if (cmd_common_opt(c, optarg) < 0)
-				return NST_EXIT_INPUT;
-			break;
-		case 'h':
-			command_print_usage(self);
-			return NST_EXIT_OK;
-		default:
-			return command_usage_error(self, "unknown option");
 		}
 	}
+	if (c < 0)
+		return status;
 	if ((name && argc != optind) || (!name && argc - optind != 1))
 		return command_usage_error(self, "expected a topology file or --lab NAME");
 	struct topo_lab *file = NULL;

@@ -307,19 +307,16 @@ int cmd_exec(int argc, char **argv)
 		{ "lab", required_argument, NULL, 'l' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "group", required_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
-		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	const char *file = NULL, *lab = NULL, *node = NULL, *group = NULL;
 	bool all = false;
-	int c;
+	int c, status;
 	/* Options come before the node and again after it (`exec h1 -f lab.yaml cmd`); the first
 	 * word after the node that is not one of ours, or `--`, starts the command, whose own
 	 * options are then never taken as nstopo's. */
-	optind = 1;
 	for (int pass = 0; pass < 2; pass++) {
-		while ((c = getopt_long(argc, argv, "+f:l:ag:h", opts, NULL)) != -1) {
+		while ((c = cmd_getopt(self, argc, argv, "f:l:ag:", opts, &status)) > 0) {
 			switch (c) {
 			case 'f':
 				file = optarg;
@@ -334,19 +331,10 @@ int cmd_exec(int argc, char **argv)
 				all = true; /* --all, of one group */
 				group = optarg;
 				break;
-			case CMD_OPT_NAME:
-			case CMD_OPT_COLOR:
-				if (cmd_common_opt(c, optarg) < 0)
-					return EXEC_FAILED;
-				break;
-			case 'h':
-				command_print_usage(self);
-				return NST_EXIT_OK;
-			default:
-				command_usage_error(self, "unknown option");
-				return EXEC_FAILED;
 			}
 		}
+		if (c < 0) /* nstopo's own failures are 125 here, as env(1)'s */
+			return status == NST_EXIT_OK ? NST_EXIT_OK : EXEC_FAILED;
 		if (pass == 1 || all || optind >= argc || strcmp(argv[optind - 1], "--") == 0)
 			break;
 		/* Again after the node: getopt goes on from the word after it. */

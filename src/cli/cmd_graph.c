@@ -122,25 +122,16 @@ int cmd_graph(int argc, char **argv)
 	const struct command *self = command_find("graph");
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	bool json = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	int c, status;
+	while ((c = cmd_getopt(self, argc, argv, "j", opts, &status)) > 0) {
 		if (c == 'j')
 			json = true;
-		else if (c == CMD_OPT_NAME || c == CMD_OPT_COLOR) {
-			if (cmd_common_opt(c, optarg) < 0)
-				return NST_EXIT_INPUT;
-		} else if (c == 'h') {
-			command_print_usage(self);
-			return NST_EXIT_OK;
-		} else
-			return command_usage_error(self, "unknown option");
 	}
+	if (c < 0)
+		return status;
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
 	struct topo_lab *lab = cmd_load_lab(argv[optind]);

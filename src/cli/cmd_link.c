@@ -94,14 +94,11 @@ int cmd_link(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
 		{ "lab", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	struct target t = { 0 };
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:l:h", opts, NULL)) != -1) {
+	int c, status;
+	while ((c = cmd_getopt(self, argc, argv, "f:l:", opts, &status)) > 0) {
 		switch (c) {
 		case 'f':
 			t.file = optarg;
@@ -109,18 +106,10 @@ int cmd_link(int argc, char **argv)
 		case 'l':
 			t.lab = optarg;
 			break;
-		case CMD_OPT_NAME:
-		case CMD_OPT_COLOR:
-			if (cmd_common_opt(c, optarg) < 0)
-				return NST_EXIT_INPUT;
-			break;
-		case 'h':
-			command_print_usage(self);
-			return NST_EXIT_OK;
-		default:
-			return command_usage_error(self, "unknown option");
 		}
 	}
+	if (c < 0)
+		return status;
 	if (t.file && t.lab)
 		return command_usage_error(self, "give -f FILE or --lab NAME, not both");
 	if (argc - optind < 2)

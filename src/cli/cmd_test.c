@@ -181,15 +181,12 @@ int cmd_test(int argc, char **argv)
 		{ "all-pairs", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	const char *junit = NULL;
 	bool all_pairs = false, json = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jah", opts, NULL)) != -1) {
+	int c, status;
+	while ((c = cmd_getopt(self, argc, argv, "ja", opts, &status)) > 0) {
 		switch (c) {
 		case 'U':
 			junit = optarg;
@@ -203,18 +200,10 @@ int cmd_test(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case CMD_OPT_NAME:
-		case CMD_OPT_COLOR:
-			if (cmd_common_opt(c, optarg) < 0)
-				return NST_EXIT_INPUT;
-			break;
-		case 'h':
-			command_print_usage(self);
-			return NST_EXIT_OK;
-		default:
-			return command_usage_error(self, "unknown option");
 		}
 	}
+	if (c < 0)
+		return status;
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
 	struct topo_lab *lab = cmd_load_lab(argv[optind]);

@@ -38,17 +38,14 @@ int cmd_up(int argc, char **argv)
 		{ "no-wait", no_argument, NULL, 'W' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		CMD_COMMON_OPTS,
 		{ 0 },
 	};
 	bool dry = false, verbose = false, test = false, json = false;
 	const char *junit = NULL;
 	double wait = UP_WAIT_SECONDS;
 	char *end;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+nvjh", opts, NULL)) != -1) {
+	int c, status;
+	while ((c = cmd_getopt(self, argc, argv, "nvj", opts, &status)) > 0) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -76,18 +73,10 @@ int cmd_up(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
-		case CMD_OPT_NAME:
-		case CMD_OPT_COLOR:
-			if (cmd_common_opt(c, optarg) < 0)
-				return NST_EXIT_INPUT;
-			break;
-		case 'h':
-			command_print_usage(self);
-			return NST_EXIT_OK;
-		default:
-			return command_usage_error(self, "unknown option");
 		}
 	}
+	if (c < 0)
+		return status;
 	if (argc - optind != 1)
 		return command_usage_error(self, "expected one topology file");
 	if (json && test)

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -100,22 +101,57 @@ void command_print_usage(const struct command *cmd)
 	printf("usage: %s", cmd->usage);
 }
 
+int cmd_getopt(const struct command *self, int argc, char **argv, const char *shorts,
+	       const struct option *own, int *status)
+{
+	static const struct option shared[] = { { "help", no_argument, NULL, 'h' }, CMD_COMMON_OPTS };
+	enum { MAX = 40 };
+	static struct option all[MAX + sizeof(shared) / sizeof(shared[0]) + 1];
+	static char letters[2 * MAX + 3];
+	static const struct option *built;
+	if (built != own) { /* a command's first call: its table, then the shared ones */
+		size_t n = 0;
+		for (; own && own[n].name; n++) {
+			if (n == MAX)
+				abort(); /* a command with more options than this: raise MAX */
+			all[n] = own[n];
+		}
+		memcpy(all + n, shared, sizeof(shared));
+		memset(all + n + sizeof(shared) / sizeof(shared[0]), 0, sizeof(all[0]));
+		snprintf(letters, sizeof(letters), "+%sh", shorts);
+		built = own;
+		optind = 1;
+	}
+	for (;;) {
+		int c = getopt_long(argc, argv, letters, all, NULL);
+		switch (c) {
+		case -1:
+			return 0;
+		case CMD_OPT_NAME:
+		case CMD_OPT_COLOR:
+			if (cmd_common_opt(c, optarg) == 0)
+				continue;
+			*status = NST_EXIT_INPUT;
+			return -1;
+		case 'h':
+			command_print_usage(self);
+			*status = NST_EXIT_OK;
+			return -1;
+		case '?':
+		case ':':
+			*status = command_usage_error(self, "unknown option");
+			return -1;
+		default:
+			return c;
+		}
+	}
+}
+
 int command_help_only(const struct command *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, CMD_COMMON_OPTS,
-					      { 0 } };
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) == CMD_OPT_NAME || c == CMD_OPT_COLOR)
-		if (cmd_common_opt(c, optarg) < 0)
-			return NST_EXIT_INPUT;
-	if (c == -1)
-		return -1;
-	if (c == 'h') {
-		command_print_usage(cmd);
-		return NST_EXIT_OK;
-	}
-	return command_usage_error(cmd, "unknown option");
+	static const struct option none[] = { { 0 } };
+	int status;
+	return cmd_getopt(cmd, argc, argv, "", none, &status) < 0 ? status : -1;
 }
 
 int command_usage_error(const struct command *cmd, const char *fmt, ...)
