@@ -48,7 +48,7 @@ UBSAN_OPTIONS="halt_on_error=1:abort_on_error=0:print_stacktrace=1:exitcode=99:l
 export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 
 rc=0
-(cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@") || rc=$?
+(cd "$build" && ctest --output-on-failure -j"$(( $(nproc) * 2 ))" "$@") || rc=$?
 
 found=$(find "$logs" -type f \( -name 'asan.*' -o -name 'ubsan.*' \) | sort)
 if [ -n "$found" ]; then

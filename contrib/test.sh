@@ -8,4 +8,6 @@ build=${NSTOPO_BUILD_DIR:-$top/build}
 cmake -S "$top" -B "$build" -DNSTOPO_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
-exec ctest --output-on-failure -j"$(nproc)" "$@"
+# Most tests wait (routing timers, convergence, links coming up) more than they compute: twice
+# as many as there are CPUs keep them busy (the neighbour-table test runs alone: RUN_SERIAL).
+exec ctest --output-on-failure -j"$(( $(nproc) * 2 ))" "$@"
