@@ -42,7 +42,7 @@ contains "... a router's route to a prefix two hops away" "+ route r1: 10.3.0.0/
 expect_rc 0 "routing: static: up, and its checks pass" n up --test "$WORK/static.yaml"
 expect_rc 0 "every node reaches every address (no route written by hand)" n test --all-pairs "$WORK/static.yaml"
 contains "... none dropped" "0% dropped" "$WORK/out"
-# Routes nstopo makes carry protocol 77 (no name for it in the sandbox's iproute2).
+# Routes nstopo makes carry protocol 77 (named "nstopo" only where rt_protos.d has its entry).
 r77() { in_ns "$1" ip "${@:2}" proto 77 | sed 's/ *$//'; }
 same "h1 has one route per family: the default" "default via 10.1.0.1 dev e0" \
 	"$(r77 h1 -4 route show)"

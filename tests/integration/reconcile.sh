@@ -10,7 +10,7 @@ expect_rc 0 "up chain" n up "$lab"
 check "h1 reaches h2" n exec h1 ping -c1 -W2 10.1.2.10
 check "the host reaches h1 through its own end" ping -c1 -W2 10.1.1.10
 same "host route to the lab has nstopo's protocol" "10.200.0.2 77" \
-	"$(ip -j route show 10.1.0.0/16 | jq -r '.[0] | "\(.gateway) \(.protocol)"')"
+	"$(ip -N -j route show 10.1.0.0/16 | jq -r '.[0] | "\(.gateway) \(.protocol)"')"
 
 idx_r1_eth0=$(ip -n r1 -j link show eth0 | jq '.[0].ifindex')
 idx_h2_eth0=$(ip -n h2 -j link show eth0 | jq '.[0].ifindex')

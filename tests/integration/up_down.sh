@@ -18,7 +18,7 @@ same "r1 eth1 mtu from the link" "9000" "$(ip -n quickstart-r1 -j link show eth1
 same "sw1 ports in br0" "p1 p2" "$(ip -n quickstart-sw1 -j link show master br0 | jq -r '[.[].ifname] | sort | join(" ")')"
 same "every interface up" "" "$(for ns in quickstart-h1 quickstart-h2 quickstart-r1 quickstart-sw1; do ip -n $ns -j link show | jq -r '.[] | select((.flags | index("UP")) == null) | .ifname'; done)"
 same "h1 default route with nstopo's protocol" "10.0.1.1 77" \
-	"$(ip -n quickstart-h1 -j route show default | jq -r '.[0] | "\(.gateway) \(.protocol)"')"
+	"$(ip -N -n quickstart-h1 -j route show default | jq -r '.[0] | "\(.gateway) \(.protocol)"')"
 same "r1 forwards IPv4" "1" "$(in_ns quickstart-r1 cat /proc/sys/net/ipv4/ip_forward)"
 same "r1 forwards IPv6" "1" "$(in_ns quickstart-r1 cat /proc/sys/net/ipv6/conf/all/forwarding)"
 same "h1 does not forward" "0" "$(in_ns quickstart-h1 cat /proc/sys/net/ipv4/ip_forward)"
