@@ -17,9 +17,9 @@ tests:
     within: 30s
   - do: {link: r1:e13, state: down}
   - route: {node: r1, to: 3.3.3.3/32, via: 10.0.12.2}
-    within: 15s
+    within: 30s
   - ping: {from: r1, to: 3.3.3.3}
-    within: 15s
+    within: 30s
   - do: {link: r1:e13, state: up}
     name: the cable goes back in
   - route: {node: r1, to: 3.3.3.3/32, via: 10.0.13.2}
